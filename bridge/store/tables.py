@@ -1,3 +1,3 @@
 """Imports every module that declares tables, so `open_database` creates them all."""
 
-from bridge.store import calls, outbox  # noqa: F401
+from bridge.store import call_rows, outbox, recordings  # noqa: F401

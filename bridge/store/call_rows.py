@@ -1,0 +1,81 @@
+"""The tables behind `CallStore`: `calls` (one row per leg) and
+`call_status_history` (one row per status change). Declarations only; the
+rules live in bridge.store.calls.
+
+The steering fields (document URL and method, fallback, status callback URL,
+method and events) are plain columns rather than one JSON column: they are few
+and fixed by the spec, each one is typed and checked by the database, they read
+the same on SQLite and PostgreSQL, and a redirect updates one of them alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bridge.store.db import Base, UtcDateTime
+from bridge.store.records import CallDirection, CallStatus
+
+_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in CallStatus)
+_DIRECTION_VALUES = ", ".join(f"'{direction.value}'" for direction in CallDirection)
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+_AUTOINCREMENT_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class CallRow(Base):
+    __tablename__ = "calls"
+
+    sid: Mapped[str] = mapped_column(String(34), primary_key=True)
+    account_sid: Mapped[str] = mapped_column(String(64))
+    parent_call_sid: Mapped[str | None] = mapped_column(
+        String(34), ForeignKey("calls.sid", ondelete="SET NULL"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(16))
+    # `from` and `to` are SQL keywords; the columns say what they hold.
+    from_: Mapped[str] = mapped_column("from_address", Text)
+    to: Mapped[str] = mapped_column("to_address", Text)
+    caller_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    fs_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sip_call_id: Mapped[str | None] = mapped_column(Text)
+    sip_result_code: Mapped[int | None] = mapped_column(Integer)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    forwarded_from: Mapped[str | None] = mapped_column(Text)
+    api_version: Mapped[str] = mapped_column(String(16))
+    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
+    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())
+    start_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answer_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    duration: Mapped[int | None] = mapped_column(Integer)
+    document_url: Mapped[str | None] = mapped_column(Text)
+    document_method: Mapped[str] = mapped_column(String(4))
+    fallback_url: Mapped[str | None] = mapped_column(Text)
+    fallback_method: Mapped[str] = mapped_column(String(4))
+    status_callback: Mapped[str | None] = mapped_column(Text)
+    status_callback_method: Mapped[str] = mapped_column(String(4))
+    # Space-separated, in spec order: "initiated ringing answered completed".
+    status_callback_events: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
+        CheckConstraint(f"direction IN ({_DIRECTION_VALUES})", name="direction"),
+        # The REST listing: one account, newest first.
+        Index(None, "account_sid", "date_created", "sid"),
+        Index(None, "status"),
+    )
+
+
+class StatusChangeRow(Base):
+    __tablename__ = "call_status_history"
+
+    id: Mapped[int] = mapped_column(_AUTOINCREMENT_ID, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(
+        String(34), ForeignKey("calls.sid", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sip_response_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
