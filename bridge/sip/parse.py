@@ -379,4 +379,3 @@ def _escape(text: str, literal: Iterable[str]) -> str:
         else:
             out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
     return "".join(out)
-

@@ -104,7 +104,7 @@ BAD = [
     ("sip:a,b@example.com", "user", "','"),
     ("sip:a&b@example.com", "user", "'&'"),
     ("sip:a$b@example.com", "user", "'$'"),
-    ("sip:o'neil@example.com", "user", "\"'\""),
+    ("sip:o'neil@example.com", "user", '"\'"'),
     ("sip:a(b)@example.com", "user", "'('"),
     ("sip:a=b@example.com", "user", "'='"),
     ("sip:a/b@example.com", "user", "'/'"),
