@@ -10,10 +10,11 @@ Refusals (all `DocumentRejected`, element ``document`` unless a tag is known):
 - an empty or whitespace-only body: the hosted platforms treat it as an
   application error, and so do we (send ``<Response/>`` to do nothing);
 - any ``<!DOCTYPE`` or ``<!ENTITY``, found by a scan of the text before the
-  parser sees it, so that no external entity (XXE, file or http) is ever
-  fetched and no entity (billion laughs) is ever expanded; the parser is also
-  built with DTDs, entity resolution and network access off, and the parsed
-  tree is checked once more for a doctype;
+  parser sees it (even inside a comment or CDATA section: no cXML document
+  needs those words, and a plain scan cannot be fooled), so that no external
+  entity (XXE, file or http) is ever fetched and no entity (billion laughs) is
+  ever expanded; the parser is also built with DTDs, entity resolution and
+  network access off, and the parsed tree is checked once more for a DTD;
 - malformed XML, with the line lxml reports;
 - more than `MAX_DEPTH` levels of elements (``<Response>`` is level 1; a cXML
   voice document is at most 3 deep) or more than `MAX_ELEMENTS` elements.

@@ -1,6 +1,7 @@
 """The verbs around `<Dial>`: `<Hangup>`, `<Reject>`, `<Pause>`, `<Redirect>`, `<Say>`, `<Play>`.
 
-Choices beyond the spec: `<Say>` text is 1..4096 printable characters, voice
+Choices beyond the spec: `<Say>` text is 1..4096 printable characters once
+runs of whitespace are folded to one space, voice
 is 1..64 of letters, digits and ``. _ : -`` (``woman``, ``Polly.Joanna``),
 language a tag like ``en-US``; loop (Say and Play) is 0..1000, 0 meaning
 "until the call ends" as on the hosted platforms. `<Play>` takes a URL or
@@ -78,7 +79,9 @@ def read_redirect(element: etree._Element, context: ParseContext) -> Redirect | 
 
 def read_say(element: etree._Element, context: ParseContext) -> Say | None:
     r = ElementReader(element, context)
-    text = r.text()
+    # Hand-written documents wrap long prompts over lines; speech does not care,
+    # so runs of whitespace become one space before the printable-text rule.
+    text = " ".join(r.text().split())
     say = Say(
         text=text,
         line=r.line,

@@ -254,3 +254,11 @@ def test_every_problem_is_reported_in_line_order() -> None:
         (3, "Dial", "timeout"),
         (4, "Reject", "reason"),
     ]
+
+
+def test_say_text_wrapped_over_lines_is_folded() -> None:
+    document = (
+        "<Response>\n  <Say>\n    Thanks for calling.\n\tPlease  hold.\n  </Say>\n</Response>"
+    )
+    (say,) = parse_document(document).verbs
+    assert say == Say("Thanks for calling. Please hold.", line=2)
