@@ -1,0 +1,63 @@
+"""FreeSWITCH command text: `originate` per `<Sip>` leg and the `uuid_*` commands.
+
+The only place in the project that escapes values for FreeSWITCH. No I/O.
+"""
+
+from bridge.switch.causes import REJECTIONS, HangupCause, Rejection, rejection_for
+from bridge.switch.commands import (
+    BroadcastLeg,
+    RecordAction,
+    check_uuid,
+    sched_hangup,
+    uuid_answer,
+    uuid_bridge,
+    uuid_broadcast,
+    uuid_getvar,
+    uuid_kill,
+    uuid_pre_answer,
+    uuid_record,
+    uuid_ring_ready,
+    uuid_setvar,
+)
+from bridge.switch.escaping import UnsafeValue
+from bridge.switch.originate import (
+    CORRELATION_VARIABLE,
+    DEFAULT_API_VERSION,
+    DEFAULT_PROFILE,
+    DialContext,
+    LegIdentity,
+    OriginateCommand,
+    build_dial_originates,
+    build_originate,
+    check_profile,
+)
+
+__all__ = [
+    "CORRELATION_VARIABLE",
+    "DEFAULT_API_VERSION",
+    "DEFAULT_PROFILE",
+    "REJECTIONS",
+    "BroadcastLeg",
+    "DialContext",
+    "HangupCause",
+    "LegIdentity",
+    "OriginateCommand",
+    "RecordAction",
+    "Rejection",
+    "UnsafeValue",
+    "build_dial_originates",
+    "build_originate",
+    "check_profile",
+    "check_uuid",
+    "rejection_for",
+    "sched_hangup",
+    "uuid_answer",
+    "uuid_bridge",
+    "uuid_broadcast",
+    "uuid_getvar",
+    "uuid_kill",
+    "uuid_pre_answer",
+    "uuid_record",
+    "uuid_ring_ready",
+    "uuid_setvar",
+]
