@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import CursorResult, Index, Integer, String, Text, func, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.store.db import Base, Database, UtcDateTime
 
@@ -100,6 +101,21 @@ class Outbox:
         created_at: datetime | None = None,
     ) -> OutboxEntry:
         """Store a pending callback with the next sequence number of its (call, URL, kind)."""
+        pairs = tuple((str(name), str(value)) for name, value in params)
+        created = created_at or datetime.now(UTC)
+        values: dict[str, Any] = {
+            "call_sid": call_sid,
+            "url": url,
+            "method": method,
+            "params": json.dumps([list(pair) for pair in pairs], ensure_ascii=False),
+            "kind": kind,
+            "owner": owner,
+            "state": DeliveryState.PENDING.value,
+            "created_at": created,
+            "attempts": 0,
+        }
+        # Core statements, not the unit of work: this runs on the caller's
+        # greenlet for every callback, so it is kept to two short statements.
         with self._database.writing() as session:
             last = session.scalar(
                 select(func.max(OutboxRow.sequence_number)).where(
@@ -108,32 +124,43 @@ class Outbox:
                     OutboxRow.kind == kind,
                 )
             )
-            row = OutboxRow(
-                call_sid=call_sid,
-                url=url,
-                method=method,
-                params=json.dumps([[str(n), str(v)] for n, v in params], ensure_ascii=False),
-                sequence_number=0 if last is None else last + 1,
-                kind=kind,
-                owner=owner,
-                state=DeliveryState.PENDING.value,
-                created_at=created_at or datetime.now(UTC),
-                attempts=0,
-            )
-            session.add(row)
-            session.flush()
-            return _entry(row)
+            sequence_number = 0 if last is None else last + 1
+            values["sequence_number"] = sequence_number
+            # inserted_primary_key rather than RETURNING: SQLite before 3.35 has none.
+            result = cast(CursorResult[Any], session.execute(insert(OutboxRow).values(values)))
+            key = result.inserted_primary_key
+            if key is None:
+                raise RuntimeError("the database gave no id for the new outbox row")
+            entry_id = int(key[0])
+        return OutboxEntry(
+            id=entry_id,
+            call_sid=call_sid,
+            url=url,
+            method=method,
+            params=pairs,
+            sequence_number=sequence_number,
+            kind=kind,
+            owner=owner,
+            state=DeliveryState.PENDING,
+            created_at=created,
+            attempts=0,
+            next_attempt_at=None,
+            delivered_at=None,
+            last_status=None,
+            last_error=None,
+        )
 
     def mark_delivered(self, entry_id: int, *, status: int, at: datetime | None = None) -> None:
         """The customer answered `status` (2xx): done."""
-        with self._database.writing() as session:
-            row = _row(session, entry_id)
-            row.state = DeliveryState.DELIVERED.value
-            row.attempts += 1
-            row.delivered_at = at or datetime.now(UTC)
-            row.next_attempt_at = None
-            row.last_status = status
-            row.last_error = None
+        self._update(
+            entry_id,
+            state=DeliveryState.DELIVERED.value,
+            attempts=OutboxRow.attempts + 1,
+            delivered_at=at or datetime.now(UTC),
+            next_attempt_at=None,
+            last_status=status,
+            last_error=None,
+        )
 
     def mark_failed(
         self,
@@ -148,15 +175,23 @@ class Outbox:
 
         `attempted=False` records a row given up without a new attempt (expired).
         """
+        changes: dict[str, Any] = {
+            "last_status": status,
+            "last_error": error[:_ERROR_LENGTH],
+            "next_attempt_at": retry_at,
+        }
+        if attempted:
+            changes["attempts"] = OutboxRow.attempts + 1
+        if retry_at is None:
+            changes["state"] = DeliveryState.ABANDONED.value
+        self._update(entry_id, **changes)
+
+    def _update(self, entry_id: int, **changes: Any) -> None:
         with self._database.writing() as session:
-            row = _row(session, entry_id)
-            if attempted:
-                row.attempts += 1
-            row.last_status = status
-            row.last_error = error[:_ERROR_LENGTH]
-            row.next_attempt_at = retry_at
-            if retry_at is None:
-                row.state = DeliveryState.ABANDONED.value
+            statement = update(OutboxRow).where(OutboxRow.id == entry_id).values(**changes)
+            result = cast(CursorResult[Any], session.execute(statement))
+            if result.rowcount == 0:
+                raise LookupError(f"no callback outbox row {entry_id}")
 
     def pending(self, *, owner: str | None = None) -> list[OutboxEntry]:
         """Rows not yet delivered nor given up, oldest first (of `owner`, when given)."""
@@ -176,13 +211,6 @@ class Outbox:
         with self._database.reading() as session:
             row = session.get(OutboxRow, entry_id)
             return None if row is None else _entry(row)
-
-
-def _row(session: Session, entry_id: int) -> OutboxRow:
-    row = session.get(OutboxRow, entry_id)
-    if row is None:
-        raise LookupError(f"no callback outbox row {entry_id}")
-    return row
 
 
 def _entry(row: OutboxRow) -> OutboxEntry:

@@ -1,0 +1,1 @@
+from tests.support.fixtures import customer_app  # noqa: F401
