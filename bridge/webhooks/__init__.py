@@ -5,6 +5,7 @@
     client      WebhookClient: signs, follows bounded redirects, raises on non-2xx
     documents   fetch_document(...): a parsed cXML document, with FallbackUrl
     callbacks   CallbackDispatcher: outbox-backed, ordered per URL, bounded, retried
+    retry       RetryPolicy, is_retryable: which failures are retried, and when
     parameters  standard_params(...), status_callback_params(...)
     errors      the WebhookError tree and the platforms' error codes
 

@@ -13,10 +13,10 @@ customer's server is. Delivery runs on greenlets:
 - a failed attempt frees its pool slot and a timer makes the lane ready again
   after the backoff delay, so lanes waiting to retry hold no slot.
 
-Retries (`RetryPolicy`): connection failures, timeouts, 5xx, 408 and 429 are
-retried with exponential backoff until `max_attempts` or `max_age`; any other
-status (4xx: the URL or the customer's code is wrong, a retry would get the
-same answer) and unusable URLs are given up at once. Every failure is logged
+Retries (`RetryPolicy`, bridge/webhooks/retry.py): connection failures,
+timeouts, 5xx, 408 and 429 are retried with exponential backoff until
+`max_attempts` or `max_age`; other 4xx and unusable URLs are given up at
+once. Every failure is logged
 with the URL and the reason; nothing raises into the caller. Delivery is at
 least once: a read timeout may hide a request the customer did process.
 
@@ -29,7 +29,6 @@ are sent. Recording callbacks carry neither, as on the hosted platforms.
 from __future__ import annotations
 
 import logging
-import random
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -48,19 +47,22 @@ import gevent.queue
 from bridge.cxml.models import HttpMethod
 from bridge.store.outbox import Outbox, OutboxEntry
 from bridge.webhooks.client import WebhookClient
-from bridge.webhooks.errors import (
-    ConnectFailed,
-    HttpStatusError,
-    WebhookError,
-    WebhookTimeout,
-)
+from bridge.webhooks.errors import HttpStatusError, WebhookError
+from bridge.webhooks.retry import RetryPolicy, is_retryable
+
+__all__ = [
+    "CallbackDispatcher",
+    "CallbackKind",
+    "RetryPolicy",
+    "StatusCallbackRequest",
+    "callback_timestamp",
+    "is_retryable",
+]
 
 log = logging.getLogger(__name__)
 
 Params = tuple[tuple[str, str], ...]
 LaneKey = tuple[str, str]  # (call_sid, url)
-
-RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 
 
 class CallbackKind(StrEnum):
@@ -81,37 +83,6 @@ class StatusCallbackRequest:
     params: Params
     kind: CallbackKind = CallbackKind.STATUS
     timestamp: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try. Delays are seconds: base, base*multiplier, ... up to max_delay.
-
-    `jitter` takes up to that fraction off each delay, so that callbacks to a
-    server that came back are not all retried in the same instant.
-    """
-
-    max_attempts: int = 5
-    base_delay: float = 1.0
-    multiplier: float = 2.0
-    max_delay: float = 60.0
-    max_age: float = 3600.0
-    jitter: float = 0.2
-
-    def delay(self, failed_attempts: int) -> float:
-        """Seconds to wait after the `failed_attempts`-th failure (1 for the first)."""
-        delay = min(self.max_delay, self.base_delay * self.multiplier ** (failed_attempts - 1))
-        if self.jitter:
-            delay *= 1.0 - random.uniform(0.0, self.jitter)
-        return delay
-
-
-def is_retryable(error: WebhookError) -> bool:
-    if isinstance(error, ConnectFailed | WebhookTimeout):
-        return True
-    if isinstance(error, HttpStatusError):
-        return error.status >= 500 or error.status in RETRYABLE_CLIENT_STATUSES
-    return False
 
 
 def callback_timestamp(moment: datetime) -> str:
