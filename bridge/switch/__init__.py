@@ -29,7 +29,9 @@ from bridge.switch.originate import (
     OriginateCommand,
     build_dial_originates,
     build_originate,
+    check_context,
     check_profile,
+    originate_refusals,
 )
 
 __all__ = [
@@ -47,8 +49,10 @@ __all__ = [
     "UnsafeValue",
     "build_dial_originates",
     "build_originate",
+    "check_context",
     "check_profile",
     "check_uuid",
+    "originate_refusals",
     "rejection_for",
     "sched_hangup",
     "uuid_answer",

@@ -14,7 +14,7 @@ is checked and escaped is in `bridge.switch.escaping`. No I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bridge.cxml.models import (
@@ -44,7 +44,8 @@ DEFAULT_PROFILE = "external"
 DEFAULT_API_VERSION = "2010-04-01"
 PARK = "&park()"
 
-CALLER_ID_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+\-_.,]{1,64}")
+# The spec's set for <Sip> dials; 128 as bridge.cxml allows.
+CALLER_ID_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9+\-_.,]{1,128}")
 HEADER_NAME_PATTERN = re.compile(r"X-[A-Za-z0-9_.-]{1,64}")
 # Channel variables that must not be set twice by a custom header.
 _RESERVED_HEADERS = frozenset(
@@ -63,6 +64,7 @@ MAX_CREDENTIAL_CHARS = 128
 # sofia puts the digest username between double quotes; the display name too.
 _CREDENTIAL_REFUSED = '"'
 _DISPLAY_NAME_REFUSED = '"<>'
+_CALLER_ID_EXPECTED = "1-128 of letters, digits and + - _ . ,"
 
 # FreeSWITCH's codec names; OPUS is registered lower-case.
 _CODEC_NAMES: dict[Codec, str] = {
@@ -130,68 +132,156 @@ def build_dial_originates(
     return tuple(build_originate(dial, sip, leg, ctx) for sip, leg in zip(sips, legs, strict=True))
 
 
+def originate_refusals(
+    dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext
+) -> tuple[UnsafeValue, ...]:
+    """Every refusal `build_originate` could raise for this leg, not just the first
+    (for `cxml-bridge lint`); empty when the leg builds."""
+    refusals: dict[str, UnsafeValue] = {}
+    for step in _STEPS:
+        try:
+            step(dial, sip, leg, ctx)
+        except UnsafeValue as refusal:
+            refusals.setdefault(str(refusal), refusal)
+    try:
+        _endpoint(sip, ctx.profile)
+    except UnsafeValue as refusal:
+        refusals.setdefault(str(refusal), refusal)
+    return tuple(refusals.values())
+
+
+# Each step checks its values and returns its variables, in the order sent.
+_Variables = list[tuple[str, str]]
+_Step = Callable[[Dial, Sip, LegIdentity, DialContext], _Variables]
+
+
 def _variables(
     dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext
 ) -> tuple[tuple[str, str], ...]:
-    call_sid = check_pattern("CallSid", leg.call_sid, CALL_SID_PATTERN, "CA + 32 lowercase hex")
+    return tuple(pair for step in _STEPS for pair in step(dial, sip, leg, ctx))
+
+
+def _call_sid(leg: LegIdentity) -> str:
+    return check_pattern("CallSid", leg.call_sid, CALL_SID_PATTERN, "CA + 32 lowercase hex")
+
+
+def _identity(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
     uuid = check_pattern("uuid", leg.uuid, UUID_PATTERN, "a UUID (8-4-4-4-12 hex)")
+    return [("origination_uuid", uuid), (CORRELATION_VARIABLE, _call_sid(leg))]
+
+
+def _caller_id(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    number = dial.caller_id if dial.caller_id is not None else ctx.caller_id_number
+    number = check_pattern("callerId", number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
+    return [("origination_caller_id_number", number)]
+
+
+def _caller_name(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    name = dial.caller_name if dial.caller_name is not None else ctx.caller_id_name
+    if name is None:
+        return []
+    return [("origination_caller_id_name", _check_caller_name(name))]
+
+
+def _signalwire_headers(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
     account_sid = check_pattern(
         "AccountSid", ctx.account_sid, ACCOUNT_SID_PATTERN, "AC + 32 lowercase hex, or a UUID"
     )
     api_version = check_pattern(
         "ApiVersion", ctx.api_version, API_VERSION_PATTERN, "a date like 2010-04-01"
     )
-    caller_id = dial.caller_id if dial.caller_id is not None else ctx.caller_id_number
-    caller_id = check_pattern(
-        "callerId", caller_id, CALLER_ID_NUMBER_PATTERN, "1-64 of letters, digits and + - _ . ,"
-    )
-    caller_name = dial.caller_name if dial.caller_name is not None else ctx.caller_id_name
-
-    out: list[tuple[str, str]] = [
-        ("origination_uuid", uuid),
-        (CORRELATION_VARIABLE, call_sid),
-        ("origination_caller_id_number", caller_id),
-    ]
-    if caller_name is not None:
-        caller_name = check_text(
-            "callerName", caller_name, max_chars=CALLER_NAME_MAX, also_refuse=_DISPLAY_NAME_REFUSED
-        )
-        out.append(("origination_caller_id_name", caller_name))
-    out += [
-        ("sip_h_X-SignalWire-CallSid", call_sid),
+    return [
+        ("sip_h_X-SignalWire-CallSid", _call_sid(leg)),
         ("sip_h_X-SignalWire-AccountSid", account_sid),
         ("sip_h_X-SignalWire-ApiVersion", api_version),
     ]
-    out += _custom_headers(sip)
-    if sip.username is not None:
-        username = check_text(
-            "username",
-            sip.username,
-            max_chars=MAX_CREDENTIAL_CHARS,
-            also_refuse=_CREDENTIAL_REFUSED,
-            ascii_only=True,
-            allow_spaces=False,
-        )
-        out.append(("sip_auth_username", username))
-    if sip.password is not None:
-        password = check_text(
-            "password",
-            sip.password,
-            max_chars=MAX_CREDENTIAL_CHARS,
-            ascii_only=True,
-            allow_spaces=False,
-        )
-        out.append(("sip_auth_password", password))
-    if sip.codecs:
-        out.append(("absolute_codec_string", _codec_string(sip.codecs)))
-    out.append(("sofia_session_timeout", str(_session_timeout(sip.session_timeout))))
-    out.append(("originate_timeout", str(_ring_timeout(dial.timeout))))
-    out.append(("ignore_early_media", "true"))
-    return tuple(out)
 
 
-def _custom_headers(sip: Sip) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _username(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    if sip.username is None:
+        return []
+    username = check_text(
+        "username",
+        sip.username,
+        max_chars=MAX_CREDENTIAL_CHARS,
+        also_refuse=_CREDENTIAL_REFUSED,
+        ascii_only=True,
+        allow_spaces=False,
+    )
+    return [("sip_auth_username", username)]
+
+
+def _password(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    if sip.password is None:
+        return []
+    password = check_text(
+        "password",
+        sip.password,
+        max_chars=MAX_CREDENTIAL_CHARS,
+        ascii_only=True,
+        allow_spaces=False,
+    )
+    return [("sip_auth_password", password)]
+
+
+def _media(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    if not sip.codecs:
+        return []
+    return [("absolute_codec_string", _codec_string(sip.codecs))]
+
+
+def _timers(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    return [("sofia_session_timeout", str(_session_timeout(sip.session_timeout)))]
+
+
+def _ringing(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    return [
+        ("originate_timeout", str(_ring_timeout(dial.timeout))),
+        # The job answers +OK only once the leg is up (traces s1..s8).
+        ("ignore_early_media", "true"),
+    ]
+
+
+def _custom_header_step(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
+    return _custom_headers(sip)
+
+
+_STEPS: tuple[_Step, ...] = (
+    _identity,
+    _caller_id,
+    _caller_name,
+    _signalwire_headers,
+    _custom_header_step,
+    _username,
+    _password,
+    _media,
+    _timers,
+    _ringing,
+)
+
+
+def check_context(ctx: DialContext) -> DialContext:
+    """Check a context on its own (at start-up, say) with the rules `build_originate`
+    applies to it; returns it unchanged or raises `UnsafeValue`."""
+    check_pattern(
+        "AccountSid", ctx.account_sid, ACCOUNT_SID_PATTERN, "AC + 32 lowercase hex, or a UUID"
+    )
+    check_pattern("ApiVersion", ctx.api_version, API_VERSION_PATTERN, "a date like 2010-04-01")
+    check_pattern("callerId", ctx.caller_id_number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
+    if ctx.caller_id_name is not None:
+        _check_caller_name(ctx.caller_id_name)
+    check_profile(ctx.profile)
+    return ctx
+
+
+def _check_caller_name(name: str) -> str:
+    return check_text(
+        "callerName", name, max_chars=CALLER_NAME_MAX, also_refuse=_DISPLAY_NAME_REFUSED
+    )
+
+
+def _custom_headers(sip: Sip) -> _Variables:
+    out: _Variables = []
     seen: set[str] = set()
     for header in sip.uri.headers:
         name = check_pattern(

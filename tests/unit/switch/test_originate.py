@@ -16,6 +16,8 @@ from bridge.switch import (
     UnsafeValue,
     build_dial_originates,
     build_originate,
+    check_context,
+    originate_refusals,
 )
 from tests.support.originate_grammar import parse_originate
 
@@ -214,7 +216,7 @@ def test_dial_originates_refuses_other_nouns() -> None:
 @pytest.mark.parametrize(
     ("dial_attrs", "sip_attrs", "ctx_changes", "field", "reason"),
     [
-        ({"caller_id": "a b"}, {}, {}, "callerId", "expected 1-64"),
+        ({"caller_id": "a b"}, {}, {}, "callerId", "expected 1-128"),
         ({"caller_id": "${x}"}, {}, {}, "callerId", "expected"),
         ({"caller_name": "A${x}"}, {}, {}, "callerName", "variable expansion"),
         ({"caller_name": "A}B"}, {}, {}, "callerName", "braces"),
@@ -299,3 +301,31 @@ def test_hand_built_uri_parts_are_checked_by_the_formatter() -> None:
         sip = Sip(uri=bad, line=3)
         with pytest.raises(UnsafeValue, match="SIP URI"):
             build_originate(Dial(line=2, nouns=(sip,)), sip, LEG, CTX)
+
+
+def test_check_context_applies_the_same_rules() -> None:
+    assert check_context(CTX) is CTX
+    for changes, field in [
+        ({"profile": "gateway"}, "profile"),
+        ({"account_sid": "AC" + "A" * 32}, "AccountSid"),
+        ({"caller_id_number": "+1 555"}, "callerId"),
+        ({"caller_id_name": "a}"}, "callerName"),
+        ({"api_version": "2010-04-01\n"}, "ApiVersion"),
+    ]:
+        with pytest.raises(UnsafeValue) as caught:
+            check_context(replace(CTX, **changes))
+        assert caught.value.field == field
+
+
+def test_originate_refusals_lists_every_problem_of_a_leg() -> None:
+    dial = _dial(
+        "sip:a@example.com?x=%7B",
+        {"caller_name": "a$b"},
+        username="a b",
+        password="p|w",
+    )
+    sip = dial.sips[0]
+    fields = [r.field for r in originate_refusals(dial, sip, LEG, replace(CTX, profile="a/b"))]
+    assert fields == ["callerName", "SIP header X-x", "username", "password", "profile"]
+    good = _dial("sip:a@example.com")
+    assert originate_refusals(good, good.sips[0], LEG, CTX) == ()
