@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bridge.cxml.models import HttpMethod
+from bridge.sip import SipUri, SipUriError, parse_sip_uri
 
 # SignalWire project ids are UUIDs; Twilio account sids are AC + 32 hex.
 _ACCOUNT_SID = re.compile(
@@ -107,6 +108,10 @@ class Settings:
     # Seconds a call may stay parked waiting for its first document before the
     # engine gives up and ends it (never leave a channel parked forever).
     shutdown_grace: float = 30.0
+    # Where REST-created calls to a phone number go: a SIP URI without user or
+    # headers (`sip:carrier.example.com:5060;transport=udp`); the number becomes
+    # its user part. None: the REST API refuses numbers, only SIP URIs can be called.
+    outbound_number_gateway: SipUri | None = None
 
     def route_for(self, called: str) -> Route | None:
         return next((r for r in self.routes if r.matches(called)), None)
@@ -126,6 +131,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "CXML_BRIDGE_HTTP_HOST": "http.host",
     "CXML_BRIDGE_HTTP_PORT": "http.port",
     "CXML_BRIDGE_PUBLIC_URL": "http.public_url",
+    "CXML_BRIDGE_OUTBOUND_NUMBER_GATEWAY": "outbound_number_gateway",
 }
 
 
@@ -247,6 +253,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
     database = top.text("database", DEFAULT_DATABASE)
     recordings_dir = top.text("recordings_dir", DEFAULT_RECORDINGS_DIR)
     shutdown_grace = top.number("shutdown_grace", 30.0, 0, 3600)
+    number_gateway = _number_gateway(top)
 
     esl_table = top.table_of("esl")
     esl_host = esl_table.text("host", EventSocketSettings.host)
@@ -299,7 +306,24 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
         webhooks=webhooks,
         routes=routes,
         shutdown_grace=shutdown_grace,
+        outbound_number_gateway=number_gateway,
     )
+
+
+def _number_gateway(top: _Reader) -> SipUri | None:
+    text = top.text("outbound_number_gateway")
+    if text is None:
+        return None
+    try:
+        uri = parse_sip_uri(text)
+    except SipUriError as error:
+        raise top.fail("outbound_number_gateway", str(error)) from None
+    if uri.user is not None or uri.headers:
+        raise top.fail(
+            "outbound_number_gateway",
+            "give only sip:host[:port][;transport=...]: the number becomes the user part",
+        )
+    return uri
 
 
 def _route(entry: Any, index: int, source: str) -> Route:
