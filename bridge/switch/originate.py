@@ -113,6 +113,8 @@ class OriginateCommand:
 
 def build_originate(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> OriginateCommand:
     """The originate for `sip` (one noun of `dial`), or `UnsafeValue`."""
+    if sip not in dial.nouns:
+        raise ValueError(f"the <Sip> of line {sip.line} is not a noun of the <Dial> given")
     variables = _variables(dial, sip, leg, ctx)
     endpoint = _endpoint(sip, ctx.profile)
     block = ",".join(f"{name}={encode_variable_value(value)}" for name, value in variables)

@@ -329,3 +329,9 @@ def test_originate_refusals_lists_every_problem_of_a_leg() -> None:
     assert fields == ["callerName", "SIP header X-x", "username", "password", "profile"]
     good = _dial("sip:a@example.com")
     assert originate_refusals(good, good.sips[0], LEG, CTX) == ()
+
+
+def test_the_sip_must_belong_to_the_dial() -> None:
+    other = _dial("sip:b@example.com").sips[0]
+    with pytest.raises(ValueError, match="not a noun of the <Dial>"):
+        build_originate(_dial("sip:a@example.com"), other, LEG, CTX)
