@@ -119,6 +119,8 @@ class ScriptedSwitch:
         self.refused: Queue[str] = Queue()  # one item per connection turned away
         self.api: Callable[[SwitchConnection, str], str | bytes | None] = self.default_api
         self.live: list[SwitchConnection] = []
+        self.honour_job_uuid = True
+        self.jobs: Queue[str] = Queue()  # Job-UUID of each bgapi, as replied
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._acceptor = gevent.spawn(self._accept)
         self._handlers: list[gevent.Greenlet] = []
@@ -213,6 +215,9 @@ class ScriptedSwitch:
                     conn.api_response(answer)
             elif first.startswith("bgapi "):
                 job = dict(h.split(": ", 1) for h in headers).get("Job-UUID", str(uuid.uuid4()))
-                conn.reply(f"+OK Job-UUID: {job}")
+                if not self.honour_job_uuid:  # like a switch too old to take ours
+                    job = str(uuid.uuid4())
+                conn.reply(f"+OK Job-UUID: {job}\nJob-UUID: {job}")
+                self.jobs.put(job)
             else:
                 conn.reply("-ERR command not found")

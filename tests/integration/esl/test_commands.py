@@ -155,3 +155,15 @@ def test_commands_fail_at_once_when_the_socket_drops(
         call.get(timeout=WAIT)  # long before its own 60 s timeout
     with pytest.raises(ConnectionLost, match=f"job {job.job_uuid} lost its result"):
         job.wait(WAIT)
+
+
+def test_a_switch_that_picks_its_own_job_uuid_still_completes_the_job(
+    switch: ScriptedSwitch, make_socket: Callable[..., EventSocket]
+) -> None:
+    switch.honour_job_uuid = False
+    sock, conn = connected(switch, make_socket)
+    job = sock.bgapi_start("originate sofia/external/sip:a@127.0.0.1 &park()")
+    theirs = switch.jobs.get(timeout=WAIT)
+    assert job.job_uuid == theirs
+    conn.send_event(*background_job(theirs, "+OK x\n", 1))
+    assert job.wait(WAIT).value == "x"

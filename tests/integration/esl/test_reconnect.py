@@ -179,3 +179,15 @@ def test_close_fails_pending_work_and_stops(
         raise AssertionError("a job pending at close() must fail")
     assert not sock.connected
     assert sock.events.empty()
+
+
+def test_garbage_on_the_wire_drops_and_reconnects(
+    switch: ScriptedSwitch, make_socket: Callable[..., EventSocket]
+) -> None:
+    sock = make_socket()
+    conn = connect(switch, sock)
+    conn.send(b"Content-Type: api/response\nContent-Length: lots\n\n")
+    dropped = sock.events.get(timeout=WAIT)
+    assert isinstance(dropped, Disconnected)
+    assert "cannot frame: Content-Length is not a number" in dropped.reason
+    assert isinstance(sock.events.get(timeout=WAIT), Resynced)
