@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 
 from bridge.cxml.models import HttpMethod
 from bridge.sip import SipUri, SipUriError, parse_sip_uri
+from bridge.switch import check_profile
 
 # SignalWire project ids are UUIDs; Twilio account sids are AC + 32 hex.
 _ACCOUNT_SID = re.compile(
     r"^(AC[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
 )
-_PROFILE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _HOST = re.compile(r"^[A-Za-z0-9.:_-]{1,253}$")
 
 
@@ -241,15 +241,17 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
     top = _Reader(raw, "", source)
     account_sid = top.text("account_sid", required=True)
     assert account_sid is not None
-    if not _ACCOUNT_SID.match(account_sid):
+    if not _ACCOUNT_SID.fullmatch(account_sid):
         raise top.fail("account_sid", "must be AC followed by 32 lowercase hex digits, or a UUID")
     api_token = top.text("api_token", required=True)
     assert api_token is not None
     signing_key = top.text("signing_key") or api_token
     profile = top.text("sofia_profile", "external")
     assert profile is not None
-    if not _PROFILE.match(profile):
-        raise top.fail("sofia_profile", "may hold only letters, digits, '_', '-' and '.'")
+    try:
+        check_profile(profile)
+    except ValueError as exc:
+        raise top.fail("sofia_profile", str(exc)) from None
     database = top.text("database", DEFAULT_DATABASE)
     recordings_dir = top.text("recordings_dir", DEFAULT_RECORDINGS_DIR)
     shutdown_grace = top.number("shutdown_grace", 30.0, 0, 3600)
@@ -258,7 +260,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
     esl_table = top.table_of("esl")
     esl_host = esl_table.text("host", EventSocketSettings.host)
     assert esl_host is not None
-    if not _HOST.match(esl_host):
+    if not _HOST.fullmatch(esl_host):
         raise esl_table.fail("host", f"is not a host name or address: {esl_host!r}")
     esl = EventSocketSettings(
         host=esl_host,

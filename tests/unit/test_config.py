@@ -72,6 +72,8 @@ def test_environment_alone_is_enough() -> None:
         ('api_token = "t"', "account_sid: is required"),
         ('account_sid = "bogus"\napi_token = "t"', "account_sid: must be AC"),
         (f'account_sid = "{SID}"\napi_token = "t"\nsofia_profile = "a b"', "sofia_profile"),
+        (f'account_sid = "{SID}"\napi_token = "t"\nsofia_profile = "gateway"', "sofia_profile"),
+        (f'account_sid = "{SID}"\napi_token = "t"\nsofia_profile = "ext\\n"', "sofia_profile"),
         (f'account_sid = "{SID}"\napi_token = "t"\n[esl]\nport = 70000', "esl.port: must be"),
         (f'account_sid = "{SID}"\napi_token = "t"\ncolour = "red"', "unknown keys: colour"),
         (
