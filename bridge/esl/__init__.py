@@ -5,7 +5,8 @@ layers under it (framing, command safety, event bodies); `transport` is the
 greenswitch connection with its unsound parts replaced.
 """
 
-from bridge.esl.connection import DEFAULT_BACKOFF, RESYNC_COMMAND, Backoff, EventSocket, PendingJob
+from bridge.esl.backoff import DEFAULT_BACKOFF, Backoff
+from bridge.esl.connection import RESYNC_COMMAND, EventSocket
 from bridge.esl.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -26,6 +27,7 @@ from bridge.esl.events import (
     QueueItem,
     Resynced,
 )
+from bridge.esl.jobs import PendingJob
 from bridge.esl.parse import RawEvent, parse_channel_list, parse_json_event, parse_plain_event
 from bridge.esl.wire import Frame, FrameDecoder, check_command_text, encode_command
 

@@ -19,12 +19,10 @@ drops and restarts:
 from __future__ import annotations
 
 import logging
-import random
 import re
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -33,11 +31,11 @@ import gevent
 from gevent.event import AsyncResult, Event
 from gevent.queue import Queue
 
+from bridge.esl.backoff import DEFAULT_BACKOFF, Backoff
 from bridge.esl.errors import (
     AccessDenied,
     AuthenticationFailed,
     CommandFailed,
-    CommandTimeout,
     ConnectionLost,
     EslError,
 )
@@ -49,6 +47,7 @@ from bridge.esl.events import (
     JobResult,
     Resynced,
 )
+from bridge.esl.jobs import PendingJob
 from bridge.esl.ordering import Reorderer
 from bridge.esl.parse import parse_channel_list
 from bridge.esl.transport import Reply, SwitchLink
@@ -58,50 +57,6 @@ log = logging.getLogger(__name__)
 
 _EVENT_NAME = re.compile(r"^[A-Za-z0-9_:]{1,64}$")
 RESYNC_COMMAND = "api show channels as json"
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: `initial * factor**n`, capped at `maximum`, less up to `jitter`
-    of it at random (so that many bridges do not hit a restarted switch at once).
-    `max_attempts=None` retries for ever."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.2
-    max_attempts: int | None = None
-
-    def delay(self, attempt: int) -> float:
-        base = min(self.maximum, self.initial * self.factor**attempt)
-        return base * (1 - self.jitter * random.random())
-
-
-DEFAULT_BACKOFF = Backoff()
-
-
-class PendingJob:
-    """A `bgapi` job the switch accepted; its `JobResult` comes later."""
-
-    def __init__(self, job_uuid: str, command: str, waiter: AsyncResult) -> None:
-        self.job_uuid = job_uuid
-        self.command = command
-        self._waiter = waiter
-
-    def __repr__(self) -> str:
-        return f"PendingJob({self.job_uuid!r}, done={self.done()})"
-
-    def done(self) -> bool:
-        return bool(self._waiter.ready())
-
-    def wait(self, timeout: float) -> JobResult:
-        """The result, or `CommandTimeout` after `timeout` s, or `ConnectionLost`."""
-        self._waiter.wait(timeout)
-        if not self._waiter.ready():
-            verb = self.command.split(" ", 1)[0]
-            raise CommandTimeout(f"job {self.job_uuid} ({verb}) gave no result within {timeout} s")
-        result: JobResult = self._waiter.get()
-        return result
 
 
 class _State(Enum):

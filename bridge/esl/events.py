@@ -2,9 +2,9 @@
 
 The queue carries, in order:
 
-- `ChannelEvent`  one FreeSWITCH event (channel events, DTMF, RECORD_*; also
-                  BACKGROUND_JOB, whose result is then given again as a `JobResult`)
-- `JobResult`     the outcome of a `bgapi` job (ours or not), right after its event
+- `ChannelEvent`  one FreeSWITCH event (channel events, DTMF, RECORD_*)
+- `JobResult`     the outcome of a `bgapi` job (ours or not), in place of its
+                  BACKGROUND_JOB event
 - `Disconnected`  the connection dropped; pending commands and jobs have failed
 - `Resynced`      a new connection is up; these channel uuids exist on the switch now
 - `GaveUp`        the adapter stopped reconnecting (refused password, ACL, or attempts spent)

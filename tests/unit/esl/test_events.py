@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bridge.esl import SUBSCRIBED_EVENTS, Backoff, ChannelEvent, JobResult, RawEvent
+from bridge.esl import SUBSCRIBED_EVENTS, ChannelEvent, JobResult, RawEvent
 
 
 def event(**headers: str) -> ChannelEvent:
@@ -120,10 +120,3 @@ def test_job_result_reads_ok_and_err_bodies() -> None:
 def test_the_subscription_is_the_engine_list() -> None:
     assert len(set(SUBSCRIBED_EVENTS)) == len(SUBSCRIBED_EVENTS) == 14
     assert "ALL" not in SUBSCRIBED_EVENTS and "CHANNEL_STATE" not in SUBSCRIBED_EVENTS
-
-
-def test_backoff_grows_to_its_cap_with_bounded_jitter() -> None:
-    exact = Backoff(initial=0.5, maximum=4.0, factor=2.0, jitter=0.0)
-    assert [exact.delay(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    jittered = Backoff(initial=1.0, maximum=1.0, jitter=0.25)
-    assert all(0.75 <= jittered.delay(n) <= 1.0 for n in range(50))
