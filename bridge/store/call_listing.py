@@ -4,19 +4,18 @@ the StartTime/EndTime filters, and keyset paging over (date_created, sid).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_
-from sqlalchemy.orm import Mapped, Session
+from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
 
-from bridge.store.call_rows import CallRow
+from bridge.store.call_rows import CALLS
 from bridge.store.paging import PageCursor, PageDirection, encode_page_token
 from bridge.store.records import CallPage, CallRecord, CallStatus
 from bridge.store.values import check_utc, enum_value
 
-RowToRecord = Callable[[CallRow], CallRecord]
+RowToRecord = Callable[[Mapping[Any, Any]], CallRecord]
 
 
 def call_filters(
@@ -27,18 +26,18 @@ def call_filters(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if to is not None:
-        conditions.append(CallRow.to == to)
+        conditions.append(CALLS.c.to_address == to)
     if from_ is not None:
-        conditions.append(CallRow.from_ == from_)
+        conditions.append(CALLS.c.from_address == from_)
     if status is not None:
-        conditions.append(CallRow.status == enum_value(CallStatus, status, "status").value)
+        conditions.append(CALLS.c.status == enum_value(CallStatus, status, "status").value)
     if parent_call_sid is not None:
-        conditions.append(CallRow.parent_call_sid == parent_call_sid)
+        conditions.append(CALLS.c.parent_call_sid == parent_call_sid)
     return conditions
 
 
 def time_filters(
-    column: Mapped[datetime | None],
+    column: Column[datetime],
     name: str,
     *,
     before: date | None,
@@ -69,12 +68,12 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-_NEWEST_FIRST = (CallRow.date_created.desc(), CallRow.sid.desc())
-_OLDEST_FIRST = (CallRow.date_created.asc(), CallRow.sid.asc())
+_NEWEST_FIRST = (CALLS.c.date_created.desc(), CALLS.c.sid.desc())
+_OLDEST_FIRST = (CALLS.c.date_created.asc(), CALLS.c.sid.asc())
 
 
 def offset_page(
-    session: Session,
+    connection: Connection,
     # Select[Any]: its type parameters differ between SQLAlchemy 2.0 and 2.1.
     query: Select[Any],
     page: int,
@@ -82,31 +81,31 @@ def offset_page(
     to_record: RowToRecord,
 ) -> CallPage:
     ordered = query.order_by(*_NEWEST_FIRST).offset(page * page_size).limit(page_size + 1)
-    rows = list(session.scalars(ordered))
-    items = tuple(to_record(row) for row in rows[:page_size])
+    rows = connection.execute(ordered).all()
+    items = tuple(to_record(row._mapping) for row in rows[:page_size])
     return _page(items, page, page_size, more_after=len(rows) > page_size, more_before=page > 0)
 
 
 def cursor_page(
-    session: Session,
+    connection: Connection,
     query: Select[Any],
     cursor: PageCursor,
     page_size: int,
     to_record: RowToRecord,
 ) -> CallPage:
-    created, sid = CallRow.date_created, CallRow.sid
+    created, sid = CALLS.c.date_created, CALLS.c.sid
     at, last_sid = cursor.date_created, cursor.sid
     if cursor.direction is PageDirection.NEXT:
         older = or_(created < at, and_(created == at, sid < last_sid))
         ordered = query.where(older).order_by(*_NEWEST_FIRST).limit(page_size + 1)
-        rows = list(session.scalars(ordered))
-        items = tuple(to_record(row) for row in rows[:page_size])
+        rows = connection.execute(ordered).all()
+        items = tuple(to_record(row._mapping) for row in rows[:page_size])
         more_after, more_before = len(rows) > page_size, True
     else:
         newer = or_(created > at, and_(created == at, sid > last_sid))
         ordered = query.where(newer).order_by(*_OLDEST_FIRST).limit(page_size + 1)
-        rows = list(session.scalars(ordered))
-        items = tuple(to_record(row) for row in reversed(rows[:page_size]))
+        rows = connection.execute(ordered).all()
+        items = tuple(to_record(row._mapping) for row in reversed(rows[:page_size]))
         more_after, more_before = True, len(rows) > page_size
     return _page(items, cursor.page, page_size, more_after=more_after, more_before=more_before)
 

@@ -11,8 +11,9 @@ the same on SQLite and PostgreSQL, and a redirect updates one of them alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.store.db import Base, UtcDateTime
@@ -79,3 +80,10 @@ class StatusChangeRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     sip_response_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# The same tables for Core statements: the store's hot paths (one status
+# change of one call) run as a few plain statements, without the ORM's unit of
+# work, which costs several times the SQLite work itself (bench/store_writes.py).
+CALLS = cast(Table, CallRow.__table__)
+STATUS_HISTORY = cast(Table, StatusChangeRow.__table__)

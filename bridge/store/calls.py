@@ -17,17 +17,16 @@ tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bridge.ids import is_call_sid
 from bridge.store.call_listing import call_filters, cursor_page, offset_page, time_filters
-from bridge.store.call_rows import CallRow, StatusChangeRow
+from bridge.store.call_rows import CALLS, STATUS_HISTORY
 from bridge.store.db import Database
 from bridge.store.errors import CallNotFinished, CallNotFound, DuplicateRecord, IllegalTransition
 from bridge.store.paging import PAGE_SIZE_DEFAULT, check_page_size, decode_page_token
@@ -53,11 +52,24 @@ from bridge.store.values import (
 
 _STARTED = frozenset({CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS})
 
+# Statements built once (SQLAlchemy caches their compiled form); `match_sid`
+# is not a column name, so the UPDATE's SET clause is the parameters given.
+_BY_SID = select(CALLS).where(CALLS.c.sid == bindparam("match_sid"))
+_BY_SID_FOR_UPDATE = _BY_SID.with_for_update()
+_BY_FS_UUID = select(CALLS).where(CALLS.c.fs_uuid == bindparam("match_fs_uuid"))
+_SID_EXISTS = select(func.count()).where(CALLS.c.sid == bindparam("match_sid"))
+_UPDATE_BY_SID = update(CALLS).where(CALLS.c.sid == bindparam("match_sid"))
+_INSERT_CALL = insert(CALLS)
+_INSERT_HISTORY = insert(STATUS_HISTORY)
+
 
 class CallStore:
     def __init__(self, database: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = database
         self._clock = clock
+
+    def _now(self) -> datetime:
+        return check_utc(self._clock(), "the store's clock")
 
     # -- writes ---------------------------------------------------------
 
@@ -67,24 +79,27 @@ class CallStore:
         Raises ValueError for a malformed field, CallNotFound for an unknown
         parent, DuplicateRecord for a sid or FreeSWITCH uuid already used.
         """
-        row = _new_row(call, self._clock())
+        values = _new_values(call, self._now())
         try:
             with self._db.writing() as session:
+                connection = session.connection()
                 if call.parent_call_sid is not None:
-                    if session.get(CallRow, call.parent_call_sid) is None:
+                    if not _exists(connection, call.parent_call_sid):
                         raise CallNotFound(call.parent_call_sid)
-                if session.get(CallRow, call.sid) is not None:
-                    raise DuplicateRecord(f"call sid {call.sid} is already in use")
-                if call.fs_uuid is not None and _by_fs_uuid(session, call.fs_uuid) is not None:
-                    raise DuplicateRecord(f"FreeSWITCH uuid {call.fs_uuid} already has a call")
-                session.add(row)
-                at = row.start_time or row.date_created
-                session.add(StatusChangeRow(call_sid=row.sid, status=row.status, at=at))
-                session.flush()
-                return _record(row)
+                connection.execute(_INSERT_CALL, values)
+                connection.execute(
+                    _INSERT_HISTORY,
+                    {
+                        "call_sid": call.sid,
+                        "status": values["status"],
+                        "at": values["start_time"] or values["date_created"],
+                    },
+                )
         except IntegrityError as error:
-            # Another instance won a race on the same sid or uuid (PostgreSQL).
-            raise DuplicateRecord(f"call {call.sid}: {error.orig}") from error
+            # Unique sid or uuid; checked after the fact rather than before,
+            # which would cost every creation two more queries.
+            raise self._duplicate(call) from error
+        return _record(values)
 
     def update_status(
         self,
@@ -116,39 +131,43 @@ class CallStore:
         if duration is not None and duration < 0:
             raise ValueError(f"duration {duration} is negative")
         with self._db.writing() as session:
-            row = _locked(session, sid)
+            connection = session.connection()
+            row = _locked(connection, sid)
             current = CallStatus(row.status)
             refusal = transition_refusal(current, requested)
             if refusal is not None:
                 raise IllegalTransition(sid, current, requested, refusal)
             if requested is current:
-                return _record(row)
-            row.status = requested.value
+                return _record(row._mapping)
+            changes: dict[str, Any] = {"status": requested.value, "date_updated": self._now()}
             if sip_result_code is not None:
-                row.sip_result_code = sip_result_code
+                changes["sip_result_code"] = sip_result_code
             if start_time is not None:
-                row.start_time = start_time
+                changes["start_time"] = start_time
             elif row.start_time is None and requested in _STARTED:
-                row.start_time = at
+                changes["start_time"] = at
             if answer_time is not None:
-                row.answer_time = answer_time
+                changes["answer_time"] = answer_time
             elif requested is CallStatus.IN_PROGRESS:
-                row.answer_time = at
+                changes["answer_time"] = at
             if requested.is_final:
-                row.end_time = end_time or at
-                row.duration = duration if duration is not None else _duration(row)
-            row.date_updated = self._clock()
-            session.add(
-                StatusChangeRow(
-                    call_sid=sid,
-                    status=requested.value,
-                    at=at,
-                    sip_response_code=sip_result_code,
-                    detail=detail,
+                ended = changes["end_time"] = end_time or at
+                answered = changes.get("answer_time", row.answer_time)
+                changes["duration"] = (
+                    duration if duration is not None else _seconds(answered, ended)
                 )
+            connection.execute(_UPDATE_BY_SID, {"match_sid": sid, **changes})
+            connection.execute(
+                _INSERT_HISTORY,
+                {
+                    "call_sid": sid,
+                    "status": requested.value,
+                    "at": at,
+                    "sip_response_code": sip_result_code,
+                    "detail": detail,
+                },
             )
-            session.flush()
-            return _record(row)
+            return _record({**row._mapping, **changes})
 
     def update_call(
         self,
@@ -166,6 +185,7 @@ class CallStore:
 
         A redirect (REST update with Url, or <Redirect>) sets document_url and
         document_method; the engine fills in what it learns from FreeSWITCH.
+        DuplicateRecord if `fs_uuid` belongs to another call.
         """
         changes: dict[str, Any] = {
             "fs_uuid": fs_uuid,
@@ -178,19 +198,15 @@ class CallStore:
         changes = {name: value for name, value in changes.items() if value is not None}
         if document_method is not None:
             changes["document_method"] = check_method(document_method, "document_method")
+        changes["date_updated"] = self._now()
         try:
             with self._db.writing() as session:
-                row = _locked(session, sid)
-                if fs_uuid is not None and fs_uuid != row.fs_uuid:
-                    if _by_fs_uuid(session, fs_uuid) is not None:
-                        raise DuplicateRecord(f"FreeSWITCH uuid {fs_uuid} already has a call")
-                for name, value in changes.items():
-                    setattr(row, name, value)
-                row.date_updated = self._clock()
-                session.flush()
-                return _record(row)
+                connection = session.connection()
+                row = _locked(connection, sid)
+                connection.execute(_UPDATE_BY_SID, {"match_sid": sid, **changes})
         except IntegrityError as error:
-            raise DuplicateRecord(f"call {sid}: {error.orig}") from error
+            raise DuplicateRecord(f"FreeSWITCH uuid {fs_uuid} already has a call") from error
+        return _record({**row._mapping, **changes})
 
     def set_fs_uuid(self, sid: str, fs_uuid: str) -> CallRecord:
         return self.update_call(sid, fs_uuid=fs_uuid)
@@ -202,14 +218,15 @@ class CallStore:
         (resources of their own, removed through RecordingStore).
         """
         with self._db.writing() as session:
-            row = _locked(session, sid)
+            connection = session.connection()
+            row = _locked(connection, sid)
             if not CallStatus(row.status).is_final:
                 raise CallNotFinished(sid, row.status)
-            session.execute(
-                update(CallRow).where(CallRow.parent_call_sid == sid).values(parent_call_sid=None)
+            connection.execute(
+                update(CALLS).where(CALLS.c.parent_call_sid == sid).values(parent_call_sid=None)
             )
-            session.execute(delete(StatusChangeRow).where(StatusChangeRow.call_sid == sid))
-            session.delete(row)
+            connection.execute(delete(STATUS_HISTORY).where(STATUS_HISTORY.c.call_sid == sid))
+            connection.execute(delete(CALLS).where(CALLS.c.sid == sid))
 
     # -- reads ----------------------------------------------------------
 
@@ -221,46 +238,47 @@ class CallStore:
 
     def find(self, sid: str) -> CallRecord | None:
         with self._db.reading() as session:
-            row = session.get(CallRow, sid)
-            return None if row is None else _record(row)
+            row = session.connection().execute(_BY_SID, {"match_sid": sid}).first()
+        return None if row is None else _record(row._mapping)
 
     def by_fs_uuid(self, fs_uuid: str) -> CallRecord | None:
         with self._db.reading() as session:
-            row = _by_fs_uuid(session, fs_uuid)
-            return None if row is None else _record(row)
+            row = session.connection().execute(_BY_FS_UUID, {"match_fs_uuid": fs_uuid}).first()
+        return None if row is None else _record(row._mapping)
 
     def history(self, sid: str) -> tuple[StatusChange, ...]:
         """The call's status changes, oldest first (the first is its creation)."""
         with self._db.reading() as session:
-            if session.get(CallRow, sid) is None:
+            connection = session.connection()
+            if not _exists(connection, sid):
                 raise CallNotFound(sid)
-            rows = session.scalars(
-                select(StatusChangeRow)
-                .where(StatusChangeRow.call_sid == sid)
-                .order_by(StatusChangeRow.at, StatusChangeRow.id)
+            rows = connection.execute(
+                select(STATUS_HISTORY)
+                .where(STATUS_HISTORY.c.call_sid == sid)
+                .order_by(STATUS_HISTORY.c.at, STATUS_HISTORY.c.id)
+            ).all()
+        return tuple(
+            StatusChange(
+                call_sid=row.call_sid,
+                status=CallStatus(row.status),
+                at=row.at,
+                sip_response_code=row.sip_response_code,
+                detail=row.detail,
             )
-            return tuple(
-                StatusChange(
-                    call_sid=row.call_sid,
-                    status=CallStatus(row.status),
-                    at=row.at,
-                    sip_response_code=row.sip_response_code,
-                    detail=row.detail,
-                )
-                for row in rows
-            )
+            for row in rows
+        )
 
     def live_calls(self) -> tuple[CallRecord, ...]:
         """Every call not in a final status, oldest first: what the engine
         checks against FreeSWITCH after an Event Socket resync."""
         final = [status.value for status in FINAL_CALL_STATUSES]
         with self._db.reading() as session:
-            rows = session.scalars(
-                select(CallRow)
-                .where(CallRow.status.not_in(final))
-                .order_by(CallRow.date_created, CallRow.sid)
+            rows = session.connection().execute(
+                select(CALLS)
+                .where(CALLS.c.status.not_in(final))
+                .order_by(CALLS.c.date_created, CALLS.c.sid)
             )
-            return tuple(_record(row) for row in rows)
+            return tuple(_record(row._mapping) for row in rows)
 
     def list_calls(
         self,
@@ -299,110 +317,126 @@ class CallStore:
         conditions = [
             *call_filters(to, from_, status, parent_call_sid),
             *time_filters(
-                CallRow.start_time,
+                CALLS.c.start_time,
                 "start_time",
                 before=start_time_before,
                 after=start_time_after,
                 on=start_time_on,
             ),
             *time_filters(
-                CallRow.end_time,
+                CALLS.c.end_time,
                 "end_time",
                 before=end_time_before,
                 after=end_time_after,
                 on=end_time_on,
             ),
         ]
-        query = select(CallRow).where(CallRow.account_sid == account_sid, *conditions)
+        query = select(CALLS).where(CALLS.c.account_sid == account_sid, *conditions)
         with self._db.reading() as session:
+            connection = session.connection()
             if cursor is None:
-                return offset_page(session, query, page, page_size, _record)
-            return cursor_page(session, query, cursor, page_size, _record)
+                return offset_page(connection, query, page, page_size, _record)
+            return cursor_page(connection, query, cursor, page_size, _record)
+
+    def _duplicate(self, call: NewCall) -> DuplicateRecord:
+        with self._db.reading() as session:
+            connection = session.connection()
+            if _exists(connection, call.sid):
+                return DuplicateRecord(f"call sid {call.sid} is already in use")
+        return DuplicateRecord(f"FreeSWITCH uuid {call.fs_uuid} already has a call")
 
 
 # -- row <-> record ---------------------------------------------------------
 
 
-def _new_row(call: NewCall, now: datetime) -> CallRow:
+def _new_values(call: NewCall, now: datetime) -> dict[str, Any]:
     if not is_call_sid(call.sid):
         raise ValueError(f"sid {call.sid!r} is not CA followed by 32 lowercase hex digits")
     if call.parent_call_sid is not None and not is_call_sid(call.parent_call_sid):
         raise ValueError(f"parent_call_sid {call.parent_call_sid!r} is not a call sid")
     check_length(call.account_sid, "account_sid", 64)
-    return CallRow(
-        sid=call.sid,
-        account_sid=call.account_sid,
-        parent_call_sid=call.parent_call_sid,
-        direction=enum_value(CallDirection, call.direction, "direction").value,
-        from_=call.from_,
-        to=call.to,
-        caller_name=call.caller_name,
-        status=enum_value(CallStatus, call.status, "status").value,
-        fs_uuid=call.fs_uuid,
-        sip_call_id=call.sip_call_id,
-        forwarded_from=call.forwarded_from,
-        api_version=call.api_version,
-        date_created=now,
-        date_updated=now,
-        start_time=check_utc_or_none(call.start_time, "start_time"),
-        document_url=call.document_url,
-        document_method=check_method(call.document_method, "document_method"),
-        fallback_url=call.fallback_url,
-        fallback_method=check_method(call.fallback_method, "fallback_method"),
-        status_callback=call.status_callback,
-        status_callback_method=check_method(call.status_callback_method, "status_callback_method"),
-        status_callback_events=" ".join(
+    return {
+        "sid": call.sid,
+        "account_sid": call.account_sid,
+        "parent_call_sid": call.parent_call_sid,
+        "direction": enum_value(CallDirection, call.direction, "direction").value,
+        "from_address": call.from_,
+        "to_address": call.to,
+        "caller_name": call.caller_name,
+        "status": enum_value(CallStatus, call.status, "status").value,
+        "fs_uuid": call.fs_uuid,
+        "sip_call_id": call.sip_call_id,
+        "sip_result_code": None,
+        "answered_by": None,
+        "forwarded_from": call.forwarded_from,
+        "api_version": call.api_version,
+        "date_created": now,
+        "date_updated": now,
+        "start_time": check_utc_or_none(call.start_time, "start_time"),
+        "answer_time": None,
+        "end_time": None,
+        "duration": None,
+        "document_url": call.document_url,
+        "document_method": check_method(call.document_method, "document_method"),
+        "fallback_url": call.fallback_url,
+        "fallback_method": check_method(call.fallback_method, "fallback_method"),
+        "status_callback": call.status_callback,
+        "status_callback_method": check_method(
+            call.status_callback_method, "status_callback_method"
+        ),
+        "status_callback_events": " ".join(
             check_events(call.status_callback_events, "status_callback_events")
         ),
-    )
+    }
 
 
-def _record(row: CallRow) -> CallRecord:
+def _record(row: Mapping[Any, Any]) -> CallRecord:
+    """A record from a row's columns (or from the values just written)."""
     return CallRecord(
-        sid=row.sid,
-        account_sid=row.account_sid,
-        parent_call_sid=row.parent_call_sid,
-        direction=CallDirection(row.direction),
-        from_=row.from_,
-        to=row.to,
-        caller_name=row.caller_name,
-        status=CallStatus(row.status),
-        fs_uuid=row.fs_uuid,
-        sip_call_id=row.sip_call_id,
-        sip_result_code=row.sip_result_code,
-        answered_by=row.answered_by,
-        forwarded_from=row.forwarded_from,
-        api_version=row.api_version,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        start_time=row.start_time,
-        answer_time=row.answer_time,
-        end_time=row.end_time,
-        duration=row.duration,
-        document_url=row.document_url,
-        document_method=row.document_method,
-        fallback_url=row.fallback_url,
-        fallback_method=row.fallback_method,
-        status_callback=row.status_callback,
-        status_callback_method=row.status_callback_method,
-        status_callback_events=tuple(row.status_callback_events.split()),
+        sid=row["sid"],
+        account_sid=row["account_sid"],
+        parent_call_sid=row["parent_call_sid"],
+        direction=CallDirection(row["direction"]),
+        from_=row["from_address"],
+        to=row["to_address"],
+        caller_name=row["caller_name"],
+        status=CallStatus(row["status"]),
+        fs_uuid=row["fs_uuid"],
+        sip_call_id=row["sip_call_id"],
+        sip_result_code=row["sip_result_code"],
+        answered_by=row["answered_by"],
+        forwarded_from=row["forwarded_from"],
+        api_version=row["api_version"],
+        date_created=row["date_created"],
+        date_updated=row["date_updated"],
+        start_time=row["start_time"],
+        answer_time=row["answer_time"],
+        end_time=row["end_time"],
+        duration=row["duration"],
+        document_url=row["document_url"],
+        document_method=row["document_method"],
+        fallback_url=row["fallback_url"],
+        fallback_method=row["fallback_method"],
+        status_callback=row["status_callback"],
+        status_callback_method=row["status_callback_method"],
+        status_callback_events=tuple(row["status_callback_events"].split()),
     )
 
 
-def _locked(session: Session, sid: str) -> CallRow:
+def _locked(connection: Connection, sid: str) -> Row[Any]:
     # FOR UPDATE on PostgreSQL (the API and the engine, maybe of another
     # instance, may change the same call); SQLite holds the write lock already.
-    row = session.scalars(select(CallRow).where(CallRow.sid == sid).with_for_update()).first()
+    row = connection.execute(_BY_SID_FOR_UPDATE, {"match_sid": sid}).first()
     if row is None:
         raise CallNotFound(sid)
     return row
 
 
-def _by_fs_uuid(session: Session, fs_uuid: str) -> CallRow | None:
-    return session.scalars(select(CallRow).where(CallRow.fs_uuid == fs_uuid)).first()
+def _exists(connection: Connection, sid: str) -> bool:
+    return bool(connection.execute(_SID_EXISTS, {"match_sid": sid}).scalar())
 
 
-def _duration(row: CallRow) -> int:
-    if row.answer_time is None or row.end_time is None:
+def _seconds(answered: datetime | None, ended: datetime) -> int:
+    if answered is None:
         return 0
-    return max(0, (row.end_time - row.answer_time) // timedelta(seconds=1))
+    return max(0, (ended - answered) // timedelta(seconds=1))

@@ -40,10 +40,10 @@ class DuplicateRecord(StoreError):
 class IllegalTransition(StoreError):
     def __init__(self, sid: str, current: str, requested: str, reason: str = "") -> None:
         because = f" ({reason})" if reason else ""
-        super().__init__(f"{sid}: status cannot go from {current!r} to {requested!r}{because}")
+        super().__init__(f"{sid}: status cannot go from '{current}' to '{requested}'{because}")
         self.sid = sid
-        self.current = current
-        self.requested = requested
+        self.current = str(current)
+        self.requested = str(requested)
         self.reason = reason
 
 

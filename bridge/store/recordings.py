@@ -27,7 +27,7 @@ from bridge.store.errors import (
     RecordingNotFound,
 )
 from bridge.store.records import NewRecording, RecordingRecord, RecordingStatus
-from bridge.store.values import check_length, check_utc_or_none, enum_value, utc_now
+from bridge.store.values import check_length, check_utc, check_utc_or_none, enum_value, utc_now
 
 _STATUS_VALUES = ", ".join(f"'{status.value}'" for status in RecordingStatus)
 RECORDING_TRACKS = frozenset({"inbound", "outbound", "both"})
@@ -65,7 +65,7 @@ class RecordingStore:
 
     def create_recording(self, recording: NewRecording) -> RecordingRecord:
         """Record a recording that starts. CallNotFound if its call is unknown."""
-        row = _new_row(recording, self._clock())
+        row = _new_row(recording, check_utc(self._clock(), "the store's clock"))
         try:
             with self._db.writing() as session:
                 if session.get(CallRow, recording.call_sid) is None:
@@ -111,7 +111,7 @@ class RecordingStore:
                 row.file_path = file_path
             if start_time is not None:
                 row.start_time = start_time
-            row.date_updated = self._clock()
+            row.date_updated = check_utc(self._clock(), "the store's clock")
             session.flush()
             return _record(row)
 
