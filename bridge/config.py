@@ -89,6 +89,26 @@ class WebhookSettings:
     max_redirects: int = 10
 
 
+@dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """What `<Say>` and `<Play>` need from FreeSWITCH (freeswitch-conf/README.md).
+
+    `tts_engine`: the TTS module `speak` uses (e.g. "flite" with mod_flite);
+    None makes `<Say>` an error. `playback_prefix`: put before a `<Play>` URL,
+    "" for mod_httapi (plays http:// and https:// itself) or "http_cache://"
+    for mod_http_cache.
+    """
+
+    tts_engine: str | None = None
+    tts_voice: str = "kal"  # DEFAULT_TTS_VOICE
+    playback_prefix: str = ""
+
+
+DEFAULT_TTS_VOICE = "kal"  # flite's default voice
+
+PLAYBACK_PREFIXES = ("", "http_cache://")
+_MODULE_WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
 DEFAULT_DATABASE = "var/cxml-bridge.sqlite3"
 DEFAULT_RECORDINGS_DIR = "var/recordings"
 
@@ -104,9 +124,10 @@ class Settings:
     esl: EventSocketSettings = field(default_factory=EventSocketSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
     routes: tuple[Route, ...] = ()
-    # Seconds a call may stay parked waiting for its first document before the
-    # engine gives up and ends it (never leave a channel parked forever).
+    # Seconds `serve` lets calls in progress finish after SIGTERM/SIGINT before
+    # it ends them.
     shutdown_grace: float = 30.0
     # Where REST-created calls to a phone number go: a SIP URI without user or
     # headers (`sip:carrier.example.com:5060;transport=udp`); the number becomes
@@ -291,6 +312,20 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
     )
     hooks_table.finish()
 
+    media_table = top.table_of("media")
+    tts_engine = media_table.text("tts_engine")
+    tts_voice = media_table.text("tts_voice", DEFAULT_TTS_VOICE) or DEFAULT_TTS_VOICE
+    for key, word in (("tts_engine", tts_engine), ("tts_voice", tts_voice)):
+        if word is not None and not _MODULE_WORD.match(word):
+            raise media_table.fail(key, "may hold only letters, digits, '_', '-' and '.'")
+    prefix = media_table.table.pop("playback_prefix", "")
+    if prefix not in PLAYBACK_PREFIXES:
+        raise media_table.fail(
+            "playback_prefix", f"must be one of {', '.join(map(repr, PLAYBACK_PREFIXES))}"
+        )
+    media = MediaSettings(tts_engine=tts_engine, tts_voice=tts_voice, playback_prefix=prefix)
+    media_table.finish()
+
     routes_raw = top.table.pop("routes", [])
     if not isinstance(routes_raw, list):
         raise top.fail("routes", "must be an array of tables ([[routes]])")
@@ -306,6 +341,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
         esl=esl,
         http=http,
         webhooks=webhooks,
+        media=media,
         routes=routes,
         shutdown_grace=shutdown_grace,
         outbound_number_gateway=number_gateway,

@@ -11,6 +11,7 @@ requests has already passed the API's validation (a parsed `SipUri`, a parsed
       CallNotLive        the call has already ended
       CallStateConflict  the request does not fit the call's state (e.g. cancel an answered call)
       SwitchUnavailable  FreeSWITCH cannot be reached right now
+      InvalidRequest     a value the switch layer refuses (e.g. a From it cannot send)
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ class CallStateConflict(ControlError):
 
 
 class SwitchUnavailable(ControlError):
+    pass
+
+
+class InvalidRequest(ControlError):
     pass
 
 

@@ -1,0 +1,362 @@
+"""`DialRun`: one `<Dial>` of `<Sip>` legs, from the originates to the end of the connected call.
+
+1. Build every originate first (`bridge.switch.build_dial_originates`); a
+   value the switch layer refuses fails the verb before anything is sent.
+2. Answer the caller, or (answerOnBridge) send it 180 and keep it ringing.
+3. Record each leg (its own CallSid, ParentCallSid the caller, direction
+   outbound-dial), route its channel uuid to this call, and send every
+   `bgapi originate` at once; `initiated` is reported as each is accepted.
+4. Race: follow each leg's events; the first CHANNEL_ANSWER wins. The others
+   are killed with LOSE_RACE and complete as canceled. `<Dial timeout>`
+   bounds the ringing at the switch (originate_timeout); the engine's own
+   guard kills what still rings `ring_guard` seconds later.
+5. Connect: `park_after_bridge=true` on the caller (so that when the callee
+   hangs up, FreeSWITCH parks the caller instead of hanging it up, and the
+   document can go on: switch_ivr_multi_threaded_bridge in 1.10), answer the
+   caller if it is not (trace s10: an unanswered caller is torn down by
+   uuid_bridge with 502), then `uuid_bridge caller winner`.
+6. Wait for the connected call to end (the callee's CHANNEL_HANGUP_COMPLETE).
+
+Interrupts: the caller hanging up cancels the legs still ringing (their
+status: canceled) and the dial reports DialCallStatus canceled (or completed
+if it was connected); a REST redirect or end request cancels the legs, waits
+for them to settle, and goes on up. Every leg is always reported to the end.
+
+Left for the next issue, with their places marked: the `<Sip url>` screening
+document (between the win and the bridge), recording, `timeLimit`,
+`hangupOnStar` and ring tones.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid as uuidlib
+from datetime import UTC, datetime
+
+from bridge.cxml.models import CallProgressEvent, Dial
+from bridge.engine.errors import CommandRefused, VerbFailed
+from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
+from bridge.engine.legs import Change, Leg
+from bridge.engine.params import CallParty, DialResult, sip_address
+from bridge.engine.progress import CallbackTarget, ProgressReporter
+from bridge.engine.session import CallSession
+from bridge.engine.statuses import ENDED_BY_CAUSE, EndedBy, dial_call_status
+from bridge.esl.errors import EslError
+from bridge.esl.events import ChannelEvent, JobResult
+from bridge.ids import new_call_sid
+from bridge.store.records import CallDirection, CallStatus, NewCall
+from bridge.switch import (
+    DialContext,
+    HangupCause,
+    LegIdentity,
+    OriginateCommand,
+    UnsafeValue,
+    build_dial_originates,
+    uuid_bridge,
+    uuid_kill,
+    uuid_setvar,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DialRun:
+    def __init__(self, dial: Dial, call: CallSession) -> None:
+        self.dial = dial
+        self.call = call
+        self.legs: list[Leg] = []
+        self.reporters: dict[str, ProgressReporter] = {}
+        self.durations: dict[str, int] = {}
+        self._by_uuid: dict[str, Leg] = {}
+        self._by_job: dict[str, Leg] = {}
+        self.winner: Leg | None = None
+        self.connected = False
+        self.caller_hung_up = False
+
+    # -- the whole dial ---------------------------------------------------------
+
+    def run(self) -> DialResult:
+        commands = self._prepare()
+        if self.dial.answer_on_bridge:
+            self.call.ring()
+        else:
+            self.call.answer()
+        try:
+            self._originate(commands)
+            winner = self._race()
+            if winner is not None:
+                # Next issue: the <Sip url> screening document runs on the winner here.
+                self._connect(winner)
+                if self.connected:
+                    self._stay_connected(winner)
+        except CallerHungUp:
+            self.caller_hung_up = True
+            self._stop(EndedBy.CALLER_GONE)
+        except Interrupt:
+            self._stop(EndedBy.CANCELED)
+            self._settle()
+            raise
+        except BaseException:
+            self._stop(EndedBy.CANCELED)
+            raise
+        self._settle()
+        return self._result()
+
+    # -- 1. commands --------------------------------------------------------------
+
+    def _prepare(self) -> tuple[OriginateCommand, ...]:
+        services = self.call.services
+        party = self.call.party
+        identities = [LegIdentity(new_call_sid(), str(uuidlib.uuid4())) for _ in self.dial.sips]
+        context = DialContext(
+            account_sid=party.account_sid,
+            caller_id_number=party.from_,
+            caller_id_name=party.caller_name,
+            profile=services.settings.sofia_profile,
+        )
+        try:
+            return build_dial_originates(self.dial, identities, context)
+        except UnsafeValue as error:
+            raise VerbFailed(self.dial.line, "Dial", f"cannot be dialed: {error}") from None
+        except ValueError as error:
+            raise VerbFailed(self.dial.line, "Dial", str(error)) from None
+
+    # -- 3. originate -------------------------------------------------------------
+
+    def _originate(self, commands: tuple[OriginateCommand, ...]) -> None:
+        call = self.call
+        services = call.services
+        for sip, command in zip(self.dial.sips, commands, strict=True):
+            leg = Leg(call_sid=command.leg.call_sid, uuid=command.leg.uuid)
+            variables = dict(command.variables)
+            party = CallParty(
+                account_sid=call.party.account_sid,
+                call_sid=leg.call_sid,
+                direction=CallDirection.OUTBOUND_DIAL,
+                from_=variables["origination_caller_id_number"],
+                to=sip_address(sip.uri),
+                parent_call_sid=call.call_sid,
+            )
+            target = None
+            if sip.status_callback is not None:
+                target = CallbackTarget(
+                    sip.status_callback, sip.status_callback_method, sip.status_callback_event
+                )
+            services.calls.create_call(
+                NewCall(
+                    account_sid=party.account_sid,
+                    direction=CallDirection.OUTBOUND_DIAL,
+                    from_=party.from_,
+                    to=party.to,
+                    status=CallStatus.QUEUED,
+                    sid=leg.call_sid,
+                    parent_call_sid=call.call_sid,
+                    caller_name=variables.get("origination_caller_id_name"),
+                    fs_uuid=leg.uuid,
+                    status_callback=sip.status_callback,
+                    status_callback_method=sip.status_callback_method.value,
+                    status_callback_events=tuple(sorted(sip.status_callback_event)),
+                )
+            )
+            self.legs.append(leg)
+            self.reporters[leg.call_sid] = ProgressReporter(services, party, target)
+            self._by_uuid[leg.uuid.lower()] = leg
+            call.own(leg.uuid)
+        for leg, command in zip(self.legs, commands, strict=True):
+            try:
+                job = services.switch.bgapi_start(
+                    command.text, timeout=services.timings.command_timeout
+                )
+            except EslError as error:
+                log.error(
+                    "call %s: originate of leg %s not sent: %s", call.call_sid, leg.call_sid, error
+                )
+                self._apply(leg, leg.give_up_waiting(f"originate not sent: {error}"))
+                continue
+            leg.job_uuid = job.job_uuid
+            self._by_job[job.job_uuid] = leg
+            call.own_job(job.job_uuid)
+            self.reporters[leg.call_sid].step(CallProgressEvent.INITIATED)
+
+    # -- 4. race --------------------------------------------------------------------
+
+    def _race(self) -> Leg | None:
+        timings = self.call.services.timings
+        deadline = time.monotonic() + self.dial.timeout + timings.ring_guard
+        while self.winner is None:
+            if all(leg.over for leg in self.legs):
+                return None
+            item = self.call.wait(deadline)
+            if item is None:
+                ringing = [leg.call_sid for leg in self.legs if not leg.over]
+                log.warning(
+                    "call %s: <Dial> on line %d: legs %s still ringing %s s after its "
+                    "timeout of %d s; the bridge ends them",
+                    self.call.call_sid,
+                    self.dial.line,
+                    ", ".join(ringing),
+                    timings.ring_guard,
+                    self.dial.timeout,
+                )
+                for leg in self.legs:
+                    self._kill(leg, EndedBy.RING_TIMEOUT)
+                return None
+            self._dispatch(item)
+        for leg in self.legs:
+            if leg is not self.winner:
+                self._kill(leg, EndedBy.LOST_RACE)
+        return self.winner
+
+    def _dispatch(self, item: object) -> None:
+        leg: Leg | None = None
+        if isinstance(item, ChannelEvent) and item.uuid is not None:
+            leg = self._by_uuid.get(item.uuid.lower())
+            if leg is not None:
+                self._apply(leg, leg.on_event(item))
+        elif isinstance(item, JobResult):
+            leg = self._by_job.get(item.job_uuid)
+            if leg is not None:
+                self._apply(leg, leg.on_job(item))
+        elif isinstance(item, ChannelVanished):
+            leg = self._by_uuid.get(item.uuid.lower())
+            if leg is not None:
+                log.warning(
+                    "call %s: leg %s %s; reported with what was known before",
+                    self.call.call_sid,
+                    leg.call_sid,
+                    item.detail,
+                )
+                self._apply(leg, leg.on_vanished(item))
+        if leg is not None and leg.ended_by is not None and not leg.kill_sent and not leg.over:
+            self._send_kill(leg)  # the first kill found no channel yet: try again
+
+    def _apply(self, leg: Leg, changes: list[Change]) -> None:
+        reporter = self.reporters[leg.call_sid]
+        for change in changes:
+            if change is Change.RINGING:
+                reporter.step(CallProgressEvent.RINGING)
+            elif change is Change.ANSWERED:
+                if self.winner is None and leg.ended_by is None:
+                    self.winner = leg
+                    reporter.step(CallProgressEvent.ANSWERED)
+                else:
+                    self._kill(leg, EndedBy.LOST_RACE)
+            elif change is Change.OVER:
+                self._report_end(leg, reporter)
+
+    def _report_end(self, leg: Leg, reporter: ProgressReporter) -> None:
+        at = None
+        if leg.vanished is not None:
+            at = datetime.fromtimestamp(leg.vanished.disconnected_at, UTC)
+        self.durations[leg.call_sid] = reporter.completed(
+            leg.final_status(),
+            duration=leg.duration(),
+            sip_response_code=leg.sip_response_code(),
+            detail=leg.detail(),
+            at=at,
+        )
+
+    # -- killing ---------------------------------------------------------------------
+
+    def _kill(self, leg: Leg, why: EndedBy) -> None:
+        """End an unanswered leg (or a late answerer) for `why`, once."""
+        if leg.over or leg.ended_by is not None or leg is self.winner:
+            return
+        leg.ended_by = why
+        self._send_kill(leg)
+
+    def _send_kill(self, leg: Leg) -> None:
+        assert leg.ended_by is not None
+        cause = ENDED_BY_CAUSE[leg.ended_by]
+        leg.kill_sent = self.call.try_api(uuid_kill(leg.uuid, cause))
+
+    def _hang_up_connected(self, leg: Leg) -> None:
+        if not leg.over and not leg.kill_sent:
+            leg.kill_sent = self.call.try_api(uuid_kill(leg.uuid, HangupCause.NORMAL_CLEARING))
+
+    def _stop(self, why: EndedBy) -> None:
+        """Stop everything in flight: ringing legs for `why`; a connected callee is
+        hung up (when the caller hung up, FreeSWITCH does that itself)."""
+        for leg in self.legs:
+            if leg is self.winner:
+                if why is not EndedBy.CALLER_GONE:
+                    self._hang_up_connected(leg)
+            else:
+                self._kill(leg, why)
+
+    def _settle(self) -> None:
+        """Wait (uninterrupted) for every leg's final events, then report what is known."""
+        deadline = time.monotonic() + self.call.services.timings.settle
+        while not all(leg.over for leg in self.legs):
+            item = self.call.wait(deadline, interruptible=False)
+            if item is None:
+                break
+            self._dispatch(item)
+        for leg in self.legs:
+            if not leg.over:
+                log.warning(
+                    "call %s: leg %s gave no final event within %s s; ending it and "
+                    "reporting what is known",
+                    self.call.call_sid,
+                    leg.call_sid,
+                    self.call.services.timings.settle,
+                )
+                self.call.try_api(uuid_kill(leg.uuid, HangupCause.NORMAL_CLEARING))
+                self._apply(leg, leg.give_up_waiting("no final event from the switch"))
+
+    # -- 5. and 6. connected ---------------------------------------------------------
+
+    def _connect(self, winner: Leg) -> None:
+        call = self.call
+        try:
+            call.api(uuid_setvar(call.uuid, "park_after_bridge", "true"))
+            if not call.answered:
+                call.answer()
+            call.api(uuid_bridge(call.uuid, winner.uuid))
+        except (EslError, CommandRefused) as error:
+            log.error(
+                "call %s: <Dial> on line %d: connecting leg %s failed: %s",
+                call.call_sid,
+                self.dial.line,
+                winner.call_sid,
+                error,
+            )
+            self._hang_up_connected(winner)
+            return
+        winner.bridged = True
+        self.connected = True
+
+    def _stay_connected(self, winner: Leg) -> None:
+        # Next issue: timeLimit (sched_hangup), hangupOnStar (DTMF '*' on the
+        # caller) and recording act while the call is connected, here.
+        while not winner.over:
+            item = self.call.wait(None)
+            self._dispatch(item)
+
+    # -- the result --------------------------------------------------------------------
+
+    def _result(self) -> DialResult:
+        statuses = [leg.final_status() for leg in self.legs]
+        status = dial_call_status(
+            statuses,
+            connected=self.connected,
+            caller_hung_up_first=self.caller_hung_up and not self.connected,
+        )
+        reported: Leg | None = self.winner if self.connected else None
+        if reported is None:
+            reported = next(
+                (leg for leg, s in zip(self.legs, statuses, strict=True) if s is status),
+                self.legs[0] if self.legs else None,
+            )
+        if reported is None:
+            return DialResult(status, None, 0, None, None, {})
+        duration = self.durations.get(reported.call_sid, 0) if self.connected else 0
+        return DialResult(
+            status=status,
+            call_sid=reported.call_sid,
+            duration=duration,
+            sip_call_id=reported.sip_call_id,
+            sip_response_code=reported.sip_response_code(),
+            sip_headers=reported.response_headers(),
+        )
