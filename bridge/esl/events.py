@@ -32,12 +32,14 @@ from bridge.esl.parse import RawEvent
 #   CHANNEL_HANGUP           cause and SIP status of a leg's end
 #   CHANNEL_HANGUP_COMPLETE  final variables: billsec, duration
 #   CHANNEL_DESTROY          the channel is gone; forget it
+#   CHANNEL_EXECUTE_COMPLETE an application ended: the end of a <Say> (speak) or
+#                            <Play> (playback) broadcast to the caller
 #   DTMF                     digits for <Gather> and friends
 #   RECORD_START/STOP        recording status callbacks
 #   BACKGROUND_JOB           the result of each `bgapi` (originate)
 # Left out on purpose: CHANNEL_STATE, CHANNEL_CALLSTATE, CHANNEL_OUTGOING,
-# CHANNEL_ORIGINATE, CHANNEL_UNPARK, CHANNEL_EXECUTE(_COMPLETE): several per
-# leg that repeat what the events above already say.
+# CHANNEL_ORIGINATE, CHANNEL_UNPARK, CHANNEL_EXECUTE: several per leg that
+# repeat what the events above already say.
 SUBSCRIBED_EVENTS: tuple[str, ...] = (
     "CHANNEL_CREATE",
     "CHANNEL_PROGRESS",
@@ -49,6 +51,7 @@ SUBSCRIBED_EVENTS: tuple[str, ...] = (
     "CHANNEL_HANGUP",
     "CHANNEL_HANGUP_COMPLETE",
     "CHANNEL_DESTROY",
+    "CHANNEL_EXECUTE_COMPLETE",
     "DTMF",
     "RECORD_START",
     "RECORD_STOP",

@@ -118,5 +118,5 @@ def test_job_result_reads_ok_and_err_bodies() -> None:
 
 
 def test_the_subscription_is_the_engine_list() -> None:
-    assert len(set(SUBSCRIBED_EVENTS)) == len(SUBSCRIBED_EVENTS) == 14
+    assert len(set(SUBSCRIBED_EVENTS)) == len(SUBSCRIBED_EVENTS) == 15
     assert "ALL" not in SUBSCRIBED_EVENTS and "CHANNEL_STATE" not in SUBSCRIBED_EVENTS
