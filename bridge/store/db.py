@@ -15,6 +15,11 @@ timeout, since a wait for a lock held by another process blocks every call.
 psycopg 3 notices gevent's monkey patching (when it is imported after the
 patching) and waits on PostgreSQL cooperatively, so only the writing greenlet
 waits there.
+
+Rule for every store module: no greenlet switch inside `writing()` (no HTTP,
+no Event Socket, no sleep). On SQLite a greenlet parked inside a write
+transaction keeps the lock while the next writer's BEGIN IMMEDIATE busy-waits
+in C, holding the whole process, and fails after the busy timeout.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
@@ -127,6 +133,10 @@ def database_url(location: str) -> str:
 def open_database(location: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Database:
     """Open the database at `location` and bring its schema up to date."""
     url = database_url(location)
+    if "://" not in location:
+        directory = Path(location).resolve().parent
+        if not directory.is_dir():
+            raise ValueError(f"database file {location}: directory {directory} does not exist")
     kwargs: dict[str, Any] = {}
     sqlite = url.startswith("sqlite")
     if sqlite:

@@ -3,10 +3,12 @@ migrated once from an older version."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from bridge.store.calls import CallStore
 from bridge.store.db import Base, database_url, open_database
@@ -123,3 +125,24 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
             assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
     finally:
         database.close()
+
+
+def test_a_locked_sqlite_file_fails_a_write_fast_instead_of_freezing(tmp_path: Path) -> None:
+    location = str(tmp_path / "locked.db")
+    database = open_database(location, sqlite_busy_timeout=0.05)
+    other_process = sqlite3.connect(location, isolation_level=None)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="database is locked"):
+            CallStore(database).create_call(new_call())
+        other_process.execute("ROLLBACK")
+        made = CallStore(database).create_call(new_call())
+        assert CallStore(database).get(made.sid) == made
+    finally:
+        other_process.close()
+        database.close()
+
+
+def test_a_missing_directory_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="nowhere.* does not exist"):
+        open_database(str(tmp_path / "nowhere" / "bridge.db"))
