@@ -93,10 +93,20 @@ def start_postgres() -> PostgresServer:
         try:
             server._admin("SELECT 1")
         except Exception as error:
-            raise PostgresUnavailable(f"{URL_VARIABLE}={url} is unreachable: {error}") from None
+            raise PostgresUnavailable(
+                f"{URL_VARIABLE}={_redacted(url)} is unreachable: {error}"
+            ) from None
         return server
     cluster = _Cluster.start()
     return PostgresServer(admin_url=cluster.url, _cluster=cluster)
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def require_postgres() -> bool:
