@@ -12,7 +12,8 @@ tests in this package compare the emulator with those traces.
 """
 
 from tests.fakeswitch.channel import ChannelView
-from tests.fakeswitch.core import FiredEvent, Profile
+from tests.fakeswitch.config import Profile
+from tests.fakeswitch.events import FiredEvent
 from tests.fakeswitch.farend import FarEnd, destination_key
 from tests.fakeswitch.switch import FakeSwitch
 from tests.fakeswitch.wire import ClientCommand

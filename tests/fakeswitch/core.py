@@ -10,126 +10,20 @@ from __future__ import annotations
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import gevent
 import gevent.event
 
-from tests.fakeswitch.causes import q850
+from tests.fakeswitch.cdr import RTP_STATS, cdr_variables
 from tests.fakeswitch.channel import CALLSTATE_NUMBERS, STATE_NUMBERS, Channel, Recording
 from tests.fakeswitch.clock import EmulatedClock, date_gmt, date_local
+from tests.fakeswitch.config import SwitchConfig
 from tests.fakeswitch.dialstring import DialTarget
+from tests.fakeswitch.events import CALLING, FiredEvent
 from tests.fakeswitch.farend import FarEnd
 
 Rows = Sequence[tuple[str, str]]
-
-# Event-Calling-File/Function/Line-Number as the traces show them.
-CALLING: dict[str, tuple[str, str, int]] = {
-    "CHANNEL_OUTGOING": ("switch_core_session.c", "switch_core_session_outgoing_channel", 768),
-    "CHANNEL_STATE": ("switch_channel.c", "switch_channel_perform_set_running_state", 2408),
-    "CHANNEL_CREATE": ("switch_core_state_machine.c", "switch_core_session_run", 626),
-    "CHANNEL_ORIGINATE": ("switch_core_state_machine.c", "switch_core_session_run", 632),
-    "CHANNEL_PROGRESS": ("switch_channel.c", "switch_channel_perform_mark_ring_ready_value", 3505),
-    "CHANNEL_PROGRESS_MEDIA": (
-        "switch_channel.c",
-        "switch_channel_perform_mark_pre_answered",
-        3560,
-    ),
-    "CHANNEL_CALLSTATE": ("switch_channel.c", "switch_channel_perform_set_callstate", 301),
-    "CHANNEL_ANSWER": ("switch_channel.c", "switch_channel_perform_mark_answered", 3846),
-    "BACKGROUND_JOB": ("mod_event_socket.c", "api_exec", 1572),
-    "CHANNEL_EXECUTE": ("switch_core_session.c", "switch_core_session_exec", 2944),
-    "CHANNEL_EXECUTE_COMPLETE": ("switch_core_session.c", "switch_core_session_exec", 2967),
-    "CHANNEL_PARK": ("switch_ivr.c", "switch_ivr_park", 1002),
-    "CHANNEL_UNPARK": ("switch_ivr.c", "switch_ivr_park", 1213),
-    "CHANNEL_HANGUP": ("switch_channel.c", "switch_channel_perform_hangup", 3445),
-    "CHANNEL_HANGUP_COMPLETE": (
-        "switch_core_state_machine.c",
-        "switch_core_session_reporting_state",
-        943,
-    ),
-    "CHANNEL_DESTROY": ("switch_core_session.c", "switch_core_session_perform_destroy", 1584),
-    "CHANNEL_BRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", 1689),
-    "CHANNEL_UNBRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", 1879),
-    "DTMF": ("switch_channel.c", "switch_channel_queue_dtmf", 678),
-    "RECORD_START": ("switch_ivr_async.c", "record_callback", 1482),
-    "RECORD_STOP": ("switch_ivr_async.c", "record_callback", 1241),
-    "API": ("switch_loadable_module.c", "switch_api_execute", 2982),
-}
-RTP_STATS = [
-    ("rtp_audio_in_raw_bytes", "0"),
-    ("rtp_audio_in_media_bytes", "0"),
-    ("rtp_audio_in_packet_count", "0"),
-    ("rtp_audio_in_media_packet_count", "0"),
-    ("rtp_audio_in_skip_packet_count", "0"),
-    ("rtp_audio_in_jitter_packet_count", "0"),
-    ("rtp_audio_in_dtmf_packet_count", "0"),
-    ("rtp_audio_in_cng_packet_count", "0"),
-    ("rtp_audio_in_flush_packet_count", "0"),
-    ("rtp_audio_in_largest_jb_size", "0"),
-    ("rtp_audio_in_jitter_min_variance", "0.00"),
-    ("rtp_audio_in_jitter_max_variance", "0.00"),
-    ("rtp_audio_in_jitter_loss_rate", "0.00"),
-    ("rtp_audio_in_jitter_burst_rate", "0.00"),
-    ("rtp_audio_in_mean_interval", "0.00"),
-    ("rtp_audio_in_flaw_total", "0"),
-    ("rtp_audio_in_quality_percentage", "100.00"),
-    ("rtp_audio_in_mos", "4.50"),
-    ("rtp_audio_out_raw_bytes", "0"),
-    ("rtp_audio_out_media_bytes", "0"),
-    ("rtp_audio_out_packet_count", "0"),
-    ("rtp_audio_out_media_packet_count", "0"),
-    ("rtp_audio_out_skip_packet_count", "0"),
-    ("rtp_audio_out_dtmf_packet_count", "0"),
-    ("rtp_audio_out_cng_packet_count", "0"),
-    ("rtp_audio_rtcp_packet_count", "0"),
-    ("rtp_audio_rtcp_octet_count", "0"),
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """A sofia profile. Dialling `;transport=tls` (or `sips:`) through a
-    profile without `tls` fails with DESTINATION_OUT_OF_ORDER (trace s6)."""
-
-    name: str
-    tls: bool = False
-    sip_port: int = 5080
-
-
-@dataclass(frozen=True, slots=True)
-class SwitchConfig:
-    hostname: str = "fakeswitch"
-    ipv4: str = "127.0.0.1"
-    ipv6: str = "::1"
-    profiles: tuple[Profile, ...] = (Profile("external"), Profile("internal", sip_port=5060))
-    default_far_end: FarEnd = field(default_factory=FarEnd.not_found)
-    playback_seconds: float = 1.0
-
-    def profile(self, name: str) -> Profile | None:
-        for profile in self.profiles:
-            if profile.name == name:
-                return profile
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class FiredEvent:
-    """One event as the switch fired it (before any connection filtered it)."""
-
-    name: str
-    sequence: int
-    uuid: str
-    headers: tuple[tuple[str, str], ...]
-    body: str | None = None
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
 
 Report = Callable[[str], None]
 
@@ -404,7 +298,7 @@ class SwitchCore:
         channel.times.hangup = self.clock.now_us()
         self.call_state(channel, "HANGUP")
         self.run_state(channel, "CS_REPORTING", STATE_NUMBERS["CS_REPORTING"])
-        for name, value in self.cdr_variables(channel):
+        for name, value in cdr_variables(channel):
             channel.set_var(name, value)
         for name, value in at_complete:
             channel.set_var(name, value)
@@ -484,82 +378,3 @@ class SwitchCore:
 
     def start_recording(self, channel: Channel, recording: Recording) -> None:
         channel.recordings.append(recording)
-
-    # -- CDR ------------------------------------------------------------------
-
-    def cdr_variables(self, channel: Channel) -> list[tuple[str, str]]:
-        """What switch_channel_set_timestamps writes before CHANNEL_HANGUP_COMPLETE."""
-        times = channel.times
-        start, end = times.created, times.hangup
-        answer, progress, media, bridge = (
-            times.answered,
-            times.progress,
-            times.progress_media,
-            times.bridged,
-        )
-        profile_start = times.profile_start or start
-
-        def epoch(us: int) -> int:
-            return us // 1_000_000
-
-        def since(us: int) -> tuple[int, int, int]:
-            if not us:
-                return 0, 0, 0
-            return epoch(us) - epoch(start), (us - start) // 1000, us - start
-
-        rows = [
-            ("hangup_cause", channel.hangup_cause),
-            ("hangup_cause_q850", str(q850(channel.hangup_cause))),
-            ("digits_dialed", "none"),
-            ("start_stamp", date_local(start)),
-            ("profile_start_stamp", date_local(profile_start)),
-        ]
-        for name, us in (
-            ("answer", answer),
-            ("bridge", bridge),
-            ("progress", progress),
-            ("progress_media", media),
-        ):
-            if us:
-                rows.append((f"{name}_stamp", date_local(us)))
-        rows.append(("end_stamp", date_local(end)))
-        for name, us in (
-            ("start", start),
-            ("profile_start", profile_start),
-            ("answer", answer),
-            ("bridge", bridge),
-            ("last_hold", 0),
-        ):
-            rows += [(f"{name}_epoch", str(epoch(us))), (f"{name}_uepoch", str(us))]
-        rows += [("hold_accum_seconds", "0"), ("hold_accum_usec", "0"), ("hold_accum_ms", "0")]
-        for name, us in (("resurrect", 0), ("progress", progress), ("progress_media", media)):
-            rows += [(f"{name}_epoch", str(epoch(us))), (f"{name}_uepoch", str(us))]
-        rows += [("end_epoch", str(epoch(end))), ("end_uepoch", str(end))]
-        if channel.last_app:
-            rows.append(("last_app", channel.last_app))
-        name, number = channel.profile.caller_id_name, channel.profile.caller_id_number
-        rows.append(("caller_id", f'"{name}" <{number}>' if name else number))
-        duration = since(end)
-        bill = (
-            (epoch(end) - epoch(answer), (end - answer) // 1000, end - answer)
-            if answer
-            else (0, 0, 0)
-        )
-        flow = duration if answer else (0, 0, 0)
-        spans = {
-            "duration": duration,
-            "bill": bill,
-            "progress": since(progress),
-            "answer": since(answer),
-            "wait": since(bridge),
-            "progress_media": since(media),
-            "flow_bill": flow,
-        }
-        for unit, index, suffix in (("sec", 0, "sec"), ("msec", 1, "msec"), ("usec", 2, "usec")):
-            for span, values in spans.items():
-                if span == "duration":
-                    key = {"sec": "duration", "msec": "mduration", "usec": "uduration"}[unit]
-                else:
-                    key = f"{span}{suffix}"
-                rows.append((key, str(values[index])))
-        return rows

@@ -20,7 +20,8 @@ import gevent.queue
 import gevent.server
 
 from tests.fakeswitch import api
-from tests.fakeswitch.core import FiredEvent, SwitchCore
+from tests.fakeswitch.core import SwitchCore
+from tests.fakeswitch.events import FiredEvent
 from tests.fakeswitch.wire import (
     ClientCommand,
     CommandReader,
@@ -230,6 +231,7 @@ class Connection:
             self._reply("-ERR the emulator does not write xml events; use plain or json")
             return
         self._reply(f"+OK event listener enabled {self.event_format}")
+        self.server.on_command()
 
     def _unsubscribe(self, line: str) -> None:
         count = 0

@@ -13,7 +13,9 @@ from tests.fakeswitch import control, media
 from tests.fakeswitch.causes import cause_name
 from tests.fakeswitch.channel import Channel, ChannelView
 from tests.fakeswitch.clock import EmulatedClock
-from tests.fakeswitch.core import FiredEvent, Profile, SwitchConfig, SwitchCore
+from tests.fakeswitch.config import Profile, SwitchConfig
+from tests.fakeswitch.core import SwitchCore
+from tests.fakeswitch.events import FiredEvent
 from tests.fakeswitch.farend import FarEnd, destination_key
 from tests.fakeswitch.server import EslServer
 from tests.fakeswitch.wire import ClientCommand
@@ -244,6 +246,19 @@ class FakeSwitch:
 
         return self._wait(probe, timeout, f"a command matching {match!r}")
 
+    def wait_for_subscriber(self, event_name: str = "CHANNEL_PARK", timeout: float = 5.0) -> None:
+        """Return once a logged-in connection receives `event_name` events: place
+        inbound calls after this, or their first events reach nobody."""
+
+        def probe() -> bool | None:
+            for connection in self._server.connections:
+                if connection.open and connection.authed:
+                    if event_name in connection.subscribed or "ALL" in connection.subscribed:
+                        return True
+            return None
+
+        self._wait(probe, timeout, f"connection subscribed to {event_name}")
+
     def wait_for_event(
         self, name: str, uuid: str | None = None, timeout: float = 5.0, start: int = 0
     ) -> FiredEvent:
@@ -284,18 +299,25 @@ class FakeSwitch:
         """Close every Event Socket connection at once, without a goodbye."""
         self._server.drop_connections()
 
-    def restart(self, keep_channels: bool = False, downtime: float = 0.0) -> None:
+    def restart(self, keep_channels: bool = False, downtime: float | None = 0.0) -> None:
         """Crash and come back: connections dropped, a new Core-UUID,
         Event-Sequence from 1; channels vanish without events unless kept.
-        For `downtime` real seconds new connections are closed at once."""
+        For `downtime` real seconds (None: until come_up()) new connections
+        are closed as soon as they are accepted."""
         faults = self._server.faults
         faults.down = True
         self._server.drop_connections()
         self._core.restart(keep_channels)
+        if downtime is None:
+            return
         if downtime > 0:
-            gevent.spawn_later(downtime, setattr, faults, "down", False)
+            gevent.spawn_later(downtime, self.come_up)
         else:
-            faults.down = False
+            self.come_up()
+
+    def come_up(self) -> None:
+        """End a restart's downtime: connections are served again."""
+        self._server.faults.down = False
 
     def delay_events(self, seconds: float) -> None:
         """Hold every event `seconds` (real time) before it is queued; 0 stops it."""
