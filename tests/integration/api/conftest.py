@@ -10,6 +10,7 @@ server on port 0) for the official SDK, which speaks HTTP, not WSGI.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,10 +86,27 @@ def api_postgres_database(api_postgres_server: PostgresServer) -> Iterator[Datab
     api_postgres_server.drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with the schema, copied for each test (creating the
+    schema takes several times longer than copying the file)."""
+    path = tmp_path_factory.mktemp("template") / "bridge.db"
+    open_database(str(path)).close()
+    return path
+
+
+def open_sqlite_copy(template: Path, directory: Path) -> Database:
+    path = directory / "bridge.db"
+    shutil.copyfile(template, path)
+    return open_database(str(path))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Database]:
     if request.param == "sqlite":
-        database = open_database(str(tmp_path / "bridge.db"))
+        database = open_sqlite_copy(sqlite_template, tmp_path)
         yield database
         database.close()
         return
@@ -101,8 +119,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 @pytest.fixture
-def sqlite_database(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(str(tmp_path / "bridge.db"))
+def sqlite_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    database = open_sqlite_copy(sqlite_template, tmp_path)
     yield database
     database.close()
 
