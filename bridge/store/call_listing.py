@@ -4,18 +4,15 @@ the StartTime/EndTime filters, and keyset paging over (date_created, sid).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
 
-from bridge.store.call_rows import CALLS
+from bridge.store.call_rows import CALLS, record_of
 from bridge.store.paging import PageCursor, PageDirection, encode_page_token
 from bridge.store.records import CallPage, CallRecord, CallStatus
 from bridge.store.values import check_utc, enum_value
-
-RowToRecord = Callable[[Mapping[Any, Any]], CallRecord]
 
 
 def call_filters(
@@ -78,11 +75,10 @@ def offset_page(
     query: Select[Any],
     page: int,
     page_size: int,
-    to_record: RowToRecord,
 ) -> CallPage:
     ordered = query.order_by(*_NEWEST_FIRST).offset(page * page_size).limit(page_size + 1)
     rows = connection.execute(ordered).all()
-    items = tuple(to_record(row._mapping) for row in rows[:page_size])
+    items = tuple(record_of(row._mapping) for row in rows[:page_size])
     return _page(items, page, page_size, more_after=len(rows) > page_size, more_before=page > 0)
 
 
@@ -91,7 +87,6 @@ def cursor_page(
     query: Select[Any],
     cursor: PageCursor,
     page_size: int,
-    to_record: RowToRecord,
 ) -> CallPage:
     created, sid = CALLS.c.date_created, CALLS.c.sid
     at, last_sid = cursor.date_created, cursor.sid
@@ -99,13 +94,13 @@ def cursor_page(
         older = or_(created < at, and_(created == at, sid < last_sid))
         ordered = query.where(older).order_by(*_NEWEST_FIRST).limit(page_size + 1)
         rows = connection.execute(ordered).all()
-        items = tuple(to_record(row._mapping) for row in rows[:page_size])
+        items = tuple(record_of(row._mapping) for row in rows[:page_size])
         more_after, more_before = len(rows) > page_size, True
     else:
         newer = or_(created > at, and_(created == at, sid > last_sid))
         ordered = query.where(newer).order_by(*_OLDEST_FIRST).limit(page_size + 1)
         rows = connection.execute(ordered).all()
-        items = tuple(to_record(row._mapping) for row in reversed(rows[:page_size]))
+        items = tuple(record_of(row._mapping) for row in reversed(rows[:page_size]))
         more_after, more_before = True, len(rows) > page_size
     return _page(items, cursor.page, page_size, more_after=more_after, more_before=more_before)
 

@@ -1,6 +1,6 @@
 """The tables behind `CallStore`: `calls` (one row per leg) and
-`call_status_history` (one row per status change). Declarations only; the
-rules live in bridge.store.calls.
+`call_status_history` (one row per status change), and the mapping between a
+`calls` row and a CallRecord. The rules live in bridge.store.calls.
 
 The steering fields (document URL and method, fallback, status callback URL,
 method and events) are plain columns rather than one JSON column: they are few
@@ -10,14 +10,23 @@ the same on SQLite and PostgreSQL, and a redirect updates one of them alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bridge.ids import is_call_sid
 from bridge.store.db import Base, UtcDateTime
-from bridge.store.records import CallDirection, CallStatus
+from bridge.store.records import CallDirection, CallRecord, CallStatus, NewCall
+from bridge.store.values import (
+    check_events,
+    check_length,
+    check_method,
+    check_utc_or_none,
+    enum_value,
+)
 
 _STATUS_VALUES = ", ".join(f"'{status.value}'" for status in CallStatus)
 _DIRECTION_VALUES = ", ".join(f"'{direction.value}'" for direction in CallDirection)
@@ -87,3 +96,77 @@ class StatusChangeRow(Base):
 # work, which costs several times the SQLite work itself (bench/store_writes.py).
 CALLS = cast(Table, CallRow.__table__)
 STATUS_HISTORY = cast(Table, StatusChangeRow.__table__)
+
+
+def new_values(call: NewCall, now: datetime) -> dict[str, Any]:
+    if not is_call_sid(call.sid):
+        raise ValueError(f"sid {call.sid!r} is not CA followed by 32 lowercase hex digits")
+    if call.parent_call_sid is not None and not is_call_sid(call.parent_call_sid):
+        raise ValueError(f"parent_call_sid {call.parent_call_sid!r} is not a call sid")
+    check_length(call.account_sid, "account_sid", 64)
+    return {
+        "sid": call.sid,
+        "account_sid": call.account_sid,
+        "parent_call_sid": call.parent_call_sid,
+        "direction": enum_value(CallDirection, call.direction, "direction").value,
+        "from_address": call.from_,
+        "to_address": call.to,
+        "caller_name": call.caller_name,
+        "status": enum_value(CallStatus, call.status, "status").value,
+        "fs_uuid": call.fs_uuid,
+        "sip_call_id": call.sip_call_id,
+        "sip_result_code": None,
+        "answered_by": None,
+        "forwarded_from": call.forwarded_from,
+        "api_version": call.api_version,
+        "date_created": now,
+        "date_updated": now,
+        "start_time": check_utc_or_none(call.start_time, "start_time"),
+        "answer_time": None,
+        "end_time": None,
+        "duration": None,
+        "document_url": call.document_url,
+        "document_method": check_method(call.document_method, "document_method"),
+        "fallback_url": call.fallback_url,
+        "fallback_method": check_method(call.fallback_method, "fallback_method"),
+        "status_callback": call.status_callback,
+        "status_callback_method": check_method(
+            call.status_callback_method, "status_callback_method"
+        ),
+        "status_callback_events": " ".join(
+            check_events(call.status_callback_events, "status_callback_events")
+        ),
+    }
+
+
+def record_of(row: Mapping[Any, Any]) -> CallRecord:
+    """A record from a row's columns (or from the values just written)."""
+    return CallRecord(
+        sid=row["sid"],
+        account_sid=row["account_sid"],
+        parent_call_sid=row["parent_call_sid"],
+        direction=CallDirection(row["direction"]),
+        from_=row["from_address"],
+        to=row["to_address"],
+        caller_name=row["caller_name"],
+        status=CallStatus(row["status"]),
+        fs_uuid=row["fs_uuid"],
+        sip_call_id=row["sip_call_id"],
+        sip_result_code=row["sip_result_code"],
+        answered_by=row["answered_by"],
+        forwarded_from=row["forwarded_from"],
+        api_version=row["api_version"],
+        date_created=row["date_created"],
+        date_updated=row["date_updated"],
+        start_time=row["start_time"],
+        answer_time=row["answer_time"],
+        end_time=row["end_time"],
+        duration=row["duration"],
+        document_url=row["document_url"],
+        document_method=row["document_method"],
+        fallback_url=row["fallback_url"],
+        fallback_method=row["fallback_method"],
+        status_callback=row["status_callback"],
+        status_callback_method=row["status_callback_method"],
+        status_callback_events=tuple(row["status_callback_events"].split()),
+    )

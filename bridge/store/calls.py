@@ -17,22 +17,20 @@ tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bridge.ids import is_call_sid
 from bridge.store.call_listing import call_filters, cursor_page, offset_page, time_filters
-from bridge.store.call_rows import CALLS, STATUS_HISTORY
+from bridge.store.call_rows import CALLS, STATUS_HISTORY, new_values, record_of
 from bridge.store.db import Database
 from bridge.store.errors import CallNotFinished, CallNotFound, DuplicateRecord, IllegalTransition
 from bridge.store.paging import PAGE_SIZE_DEFAULT, check_page_size, decode_page_token
 from bridge.store.records import (
     FINAL_CALL_STATUSES,
-    CallDirection,
     CallPage,
     CallRecord,
     CallStatus,
@@ -41,8 +39,6 @@ from bridge.store.records import (
     transition_refusal,
 )
 from bridge.store.values import (
-    check_events,
-    check_length,
     check_method,
     check_utc,
     check_utc_or_none,
@@ -79,7 +75,7 @@ class CallStore:
         Raises ValueError for a malformed field, CallNotFound for an unknown
         parent, DuplicateRecord for a sid or FreeSWITCH uuid already used.
         """
-        values = _new_values(call, self._now())
+        values = new_values(call, self._now())
         try:
             with self._db.writing() as session:
                 connection = session.connection()
@@ -99,7 +95,7 @@ class CallStore:
             # Unique sid or uuid; checked after the fact rather than before,
             # which would cost every creation two more queries.
             raise self._duplicate(call) from error
-        return _record(values)
+        return record_of(values)
 
     def update_status(
         self,
@@ -138,7 +134,7 @@ class CallStore:
             if refusal is not None:
                 raise IllegalTransition(sid, current, requested, refusal)
             if requested is current:
-                return _record(row._mapping)
+                return record_of(row._mapping)
             changes: dict[str, Any] = {"status": requested.value, "date_updated": self._now()}
             if sip_result_code is not None:
                 changes["sip_result_code"] = sip_result_code
@@ -167,7 +163,7 @@ class CallStore:
                     "detail": detail,
                 },
             )
-            return _record({**row._mapping, **changes})
+            return record_of({**row._mapping, **changes})
 
     def update_call(
         self,
@@ -206,7 +202,7 @@ class CallStore:
                 connection.execute(_UPDATE_BY_SID, {"match_sid": sid, **changes})
         except IntegrityError as error:
             raise DuplicateRecord(f"FreeSWITCH uuid {fs_uuid} already has a call") from error
-        return _record({**row._mapping, **changes})
+        return record_of({**row._mapping, **changes})
 
     def set_fs_uuid(self, sid: str, fs_uuid: str) -> CallRecord:
         return self.update_call(sid, fs_uuid=fs_uuid)
@@ -239,12 +235,12 @@ class CallStore:
     def find(self, sid: str) -> CallRecord | None:
         with self._db.reading() as session:
             row = session.connection().execute(_BY_SID, {"match_sid": sid}).first()
-        return None if row is None else _record(row._mapping)
+        return None if row is None else record_of(row._mapping)
 
     def by_fs_uuid(self, fs_uuid: str) -> CallRecord | None:
         with self._db.reading() as session:
             row = session.connection().execute(_BY_FS_UUID, {"match_fs_uuid": fs_uuid}).first()
-        return None if row is None else _record(row._mapping)
+        return None if row is None else record_of(row._mapping)
 
     def history(self, sid: str) -> tuple[StatusChange, ...]:
         """The call's status changes, oldest first (the first is its creation)."""
@@ -278,7 +274,7 @@ class CallStore:
                 .where(CALLS.c.status.not_in(final))
                 .order_by(CALLS.c.date_created, CALLS.c.sid)
             )
-            return tuple(_record(row._mapping) for row in rows)
+            return tuple(record_of(row._mapping) for row in rows)
 
     def list_calls(
         self,
@@ -335,8 +331,8 @@ class CallStore:
         with self._db.reading() as session:
             connection = session.connection()
             if cursor is None:
-                return offset_page(connection, query, page, page_size, _record)
-            return cursor_page(connection, query, cursor, page_size, _record)
+                return offset_page(connection, query, page, page_size)
+            return cursor_page(connection, query, cursor, page_size)
 
     def _duplicate(self, call: NewCall) -> DuplicateRecord:
         with self._db.reading() as session:
@@ -344,83 +340,6 @@ class CallStore:
             if _exists(connection, call.sid):
                 return DuplicateRecord(f"call sid {call.sid} is already in use")
         return DuplicateRecord(f"FreeSWITCH uuid {call.fs_uuid} already has a call")
-
-
-# -- row <-> record ---------------------------------------------------------
-
-
-def _new_values(call: NewCall, now: datetime) -> dict[str, Any]:
-    if not is_call_sid(call.sid):
-        raise ValueError(f"sid {call.sid!r} is not CA followed by 32 lowercase hex digits")
-    if call.parent_call_sid is not None and not is_call_sid(call.parent_call_sid):
-        raise ValueError(f"parent_call_sid {call.parent_call_sid!r} is not a call sid")
-    check_length(call.account_sid, "account_sid", 64)
-    return {
-        "sid": call.sid,
-        "account_sid": call.account_sid,
-        "parent_call_sid": call.parent_call_sid,
-        "direction": enum_value(CallDirection, call.direction, "direction").value,
-        "from_address": call.from_,
-        "to_address": call.to,
-        "caller_name": call.caller_name,
-        "status": enum_value(CallStatus, call.status, "status").value,
-        "fs_uuid": call.fs_uuid,
-        "sip_call_id": call.sip_call_id,
-        "sip_result_code": None,
-        "answered_by": None,
-        "forwarded_from": call.forwarded_from,
-        "api_version": call.api_version,
-        "date_created": now,
-        "date_updated": now,
-        "start_time": check_utc_or_none(call.start_time, "start_time"),
-        "answer_time": None,
-        "end_time": None,
-        "duration": None,
-        "document_url": call.document_url,
-        "document_method": check_method(call.document_method, "document_method"),
-        "fallback_url": call.fallback_url,
-        "fallback_method": check_method(call.fallback_method, "fallback_method"),
-        "status_callback": call.status_callback,
-        "status_callback_method": check_method(
-            call.status_callback_method, "status_callback_method"
-        ),
-        "status_callback_events": " ".join(
-            check_events(call.status_callback_events, "status_callback_events")
-        ),
-    }
-
-
-def _record(row: Mapping[Any, Any]) -> CallRecord:
-    """A record from a row's columns (or from the values just written)."""
-    return CallRecord(
-        sid=row["sid"],
-        account_sid=row["account_sid"],
-        parent_call_sid=row["parent_call_sid"],
-        direction=CallDirection(row["direction"]),
-        from_=row["from_address"],
-        to=row["to_address"],
-        caller_name=row["caller_name"],
-        status=CallStatus(row["status"]),
-        fs_uuid=row["fs_uuid"],
-        sip_call_id=row["sip_call_id"],
-        sip_result_code=row["sip_result_code"],
-        answered_by=row["answered_by"],
-        forwarded_from=row["forwarded_from"],
-        api_version=row["api_version"],
-        date_created=row["date_created"],
-        date_updated=row["date_updated"],
-        start_time=row["start_time"],
-        answer_time=row["answer_time"],
-        end_time=row["end_time"],
-        duration=row["duration"],
-        document_url=row["document_url"],
-        document_method=row["document_method"],
-        fallback_url=row["fallback_url"],
-        fallback_method=row["fallback_method"],
-        status_callback=row["status_callback"],
-        status_callback_method=row["status_callback_method"],
-        status_callback_events=tuple(row["status_callback_events"].split()),
-    )
 
 
 def _locked(connection: Connection, sid: str) -> Row[Any]:
