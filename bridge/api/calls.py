@@ -29,6 +29,7 @@ from bridge.engine.control import (
     CallNotFound,
     CallNotLive,
     CallStateConflict,
+    InvalidRequest,
     SwitchUnavailable,
 )
 from bridge.ids import is_call_sid
@@ -169,6 +170,8 @@ def _control(subject: str, action: Callable[[], T]) -> T:
         ) from None
     except CallStateConflict as error:
         raise ApiError(409, codes.CALL_STATE, f"Call {subject}: {error}") from None
+    except InvalidRequest as error:
+        raise bad_parameter(codes.CALLS_PARAMETER, f"Call to {subject}: {error}") from None
     except SwitchUnavailable as error:
         raise ApiError(
             503,

@@ -21,7 +21,9 @@ case, the nearest general one is used:
     20500  500   internal error (logged; never a stack trace in the body)
     20503  503   the switch (FreeSWITCH) cannot be reached right now
     21200  400   any other bad Calls parameter (Status filter, Page, PageSize,
-                 PageToken, StartTime/EndTime, Record, SipAuth*, body type)
+                 PageToken, StartTime/EndTime, Record, SipAuth*, or a value
+                 the switch layer refuses); with 415 a body that is not a
+                 form, with 413 a body over 512 KiB
     21201  400   To missing
     21205  400   Url/FallbackUrl invalid, or not exactly one of Url and Twiml
     21206  400   SendDigits invalid

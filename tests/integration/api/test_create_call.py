@@ -11,7 +11,7 @@ import pytest
 
 from bridge.config import Settings
 from bridge.cxml.models import CallProgressEvent, HttpMethod, Pause, Say
-from bridge.engine.control import DocumentUrl, InlineDocument, SwitchUnavailable
+from bridge.engine.control import DocumentUrl, InlineDocument, InvalidRequest, SwitchUnavailable
 from bridge.sip import SipHeader, Transport, parse_sip_uri
 from bridge.store.db import Database
 from tests.integration.api.conftest import Api, build_api
@@ -467,6 +467,17 @@ def test_an_unreachable_switch_is_a_503(sqlite_api: Api) -> None:
         "more_info": "https://www.twilio.com/docs/errors/20503",
         "status": 503,
     }
+
+
+def test_a_request_the_switch_layer_refuses_is_a_400(sqlite_api: Api) -> None:
+    sqlite_api.control.fail_next = InvalidRequest("the caller ID cannot be sent")
+
+    response = post(sqlite_api, with_changes())
+
+    assert response.status_code == 400
+    assert response.get_json()["message"] == (
+        "Call to sip:alice@example.com: the caller ID cannot be sent"
+    )
 
 
 def test_an_engine_crash_is_a_json_500_without_a_trace(
