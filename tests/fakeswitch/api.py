@@ -12,7 +12,12 @@ from tests.fakeswitch.causes import cause_name
 from tests.fakeswitch.channel import CallerProfile, Channel, ChannelTimes
 from tests.fakeswitch.control import answer, kill, pre_answer, ring_ready
 from tests.fakeswitch.core import Report, SwitchCore
-from tests.fakeswitch.dialstring import OriginateRejected, parse_originate, separate
+from tests.fakeswitch.dialstring import (
+    OriginateRejected,
+    leading_number,
+    parse_originate,
+    separate,
+)
 from tests.fakeswitch.outbound import originate
 from tests.fakeswitch.wire import serialize_json, serialize_plain
 
@@ -120,7 +125,7 @@ def uuid_record(core: SwitchCore, args: str) -> str:
         return "-ERR Cannot locate session!\n"
     action, path = argv[1].lower(), argv[2]
     if action == "start":
-        limit = int(argv[3]) if len(argv) > 3 and argv[3].isdigit() else 0
+        limit = leading_number(argv[3]) if len(argv) > 3 else 0
         if not media.start_recording(core, channel, path, limit):
             return "-ERR Cannot record session!\n"
         return "+OK Success\n"
@@ -140,8 +145,7 @@ def sched_hangup(core: SwitchCore, args: str) -> str:
         return "-ERR No such channel!\n"
     cause = cause_name(argv[2]) if len(argv) > 2 else "ALLOTTED_TIMEOUT"
     when = argv[0]
-    digits = "".join(c for c in when.lstrip("+") if c.isdigit())
-    seconds = int(digits) if digits else 0
+    seconds = leading_number(when.removeprefix("+"))
     if not when.startswith("+"):
         seconds = max(0, seconds - core.clock.now_us() // 1_000_000)
     if seconds == 0:

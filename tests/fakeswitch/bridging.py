@@ -94,6 +94,7 @@ def _prepare(core: SwitchCore, originator: Channel, originatee: Channel) -> None
 
 def _transfer(core: SwitchCore, channel: Channel) -> None:
     """Leave park for the bridge: UNPARK, park completes, HIBERNATE, RESET."""
+    core.end_playback(channel)  # switch_channel_stop_broadcast
     channel.state_number = STATE_NUMBERS["CS_HIBERNATE"]
     core.unpark(channel)
     core.run_state(channel, "CS_HIBERNATE")

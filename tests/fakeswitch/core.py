@@ -282,7 +282,7 @@ class SwitchCore:
             report = None
         if interlude is not None:
             interlude()
-        self._end_playback(channel)
+        self.end_playback(channel)
         self.unpark(channel)
         partner = self.live(channel.bridged_to) if channel.bridged_to else None
         role = channel.bridge_role
@@ -364,7 +364,7 @@ class SwitchCore:
             originator, "NORMAL_CLEARING", at_complete=[("sip_hangup_disposition", "send_bye")]
         )
 
-    def _end_playback(self, channel: Channel) -> None:
+    def end_playback(self, channel: Channel) -> None:
         if channel.playing:
             application, data, app_uuid = channel.playing
             channel.playing = None

@@ -19,6 +19,16 @@ ORIGINATE_SYNTAX = (
 _UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", "s": " "}
 
 
+def leading_number(text: str) -> int:
+    """atoi/atol: the digits at the start (after spaces), 0 when there are none."""
+    digits = ""
+    for char in text.lstrip(" "):
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else 0
+
+
 class OriginateRejected(Exception):
     """The originate fails before any channel exists; `reply` is the api result."""
 
@@ -255,14 +265,7 @@ def parse_originate(args: str) -> OriginateRequest:
         name = exten[1:].split(")", 1)[0]
         application, _, app_args = name.partition("(")
     timeout_text = values[6]
-    timeout = 60
-    if timeout_text is not None:
-        digits = ""
-        for char in timeout_text:
-            if not char.isdigit():
-                break
-            digits += char
-        timeout = int(digits) if digits else 0
+    timeout = 60 if timeout_text is None else leading_number(timeout_text)
     return OriginateRequest(
         call_url=call_url,
         variables=variables,

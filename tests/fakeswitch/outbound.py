@@ -12,7 +12,7 @@ from collections.abc import Callable
 from tests.fakeswitch.causes import cause_name, q850, sip_phrase, sip_status_cause
 from tests.fakeswitch.channel import STATE_NUMBERS, CallerProfile, Channel, ChannelTimes
 from tests.fakeswitch.core import Report, SwitchCore
-from tests.fakeswitch.dialstring import DialTarget, OriginateRequest
+from tests.fakeswitch.dialstring import DialTarget, OriginateRequest, leading_number
 from tests.fakeswitch.farend import FarEnd
 from tests.fakeswitch.sipvars import (
     dialog_vars,
@@ -26,17 +26,6 @@ from tests.fakeswitch.sipvars import (
 )
 
 _TRUE = ("true", "yes", "on", "1", "enabled", "active", "allow")
-
-
-def _seconds(text: str | None) -> int | None:
-    if text is None:
-        return None
-    digits = ""
-    for char in text.strip():
-        if not char.isdigit():
-            break
-        digits += char
-    return int(digits) if digits else None
 
 
 class OutboundLeg:
@@ -141,7 +130,7 @@ class OutboundLeg:
     def _timeout(self) -> float:
         candidates = [self.request.timeout if self.request.timeout > 0 else 60]
         for name in ("originate_timeout", "leg_timeout"):
-            seconds = _seconds(self.request.variable(name))
+            seconds = leading_number(self.request.variable(name) or "")
             if seconds:
                 candidates.append(seconds)
         return float(min(candidates))

@@ -283,3 +283,34 @@ def test_show_channels_as_json_lists_the_live_channels(
     assert client.api("show channels count") == "\n1 total.\n"
     plain = client.api("show channels")
     assert plain.startswith("uuid,direction,created,") and plain.endswith("\n\n1 total.\n")
+
+
+def test_other_applications_run_then_the_leg_hangs_up(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    switch.script("sip:echo@127.0.0.1", FarEnd.answer())
+    job = client.bgapi(
+        f"originate {{origination_uuid={UUID}}}sofia/external/echo@127.0.0.1 &echo()"
+    )
+    assert client.job_result(job) == f"+OK {UUID}\n"
+    view = switch.wait_for_channel(UUID, lambda channel: channel.destroyed)
+    assert view.hangup_cause == "NORMAL_CLEARING"
+    client.wait_event(lambda e: e.name == "CHANNEL_DESTROY" and e.uuid == UUID)
+    executed = [
+        e.get("Application")
+        for e in client.leg_events(UUID)
+        if e.name.startswith("CHANNEL_EXECUTE")
+    ]
+    assert executed == ["echo", "echo"]
+
+
+def test_hupall_hangs_up_every_channel(switch: FakeSwitch, client: EslTestClient) -> None:
+    first = switch.inbound_call("15551234")
+    second = switch.inbound_call("15551235")
+    assert client.api("hupall MANAGER_REQUEST") == (
+        "+OK hangup all channels with cause MANAGER_REQUEST\n"
+    )
+    for uuid in (first, second):
+        view = switch.channel(uuid)
+        assert view is not None and view.destroyed and view.hangup_cause == "MANAGER_REQUEST"
+    assert switch.channels() == []

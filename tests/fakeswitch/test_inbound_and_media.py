@@ -196,3 +196,23 @@ def test_dtmf_from_a_leg(switch: FakeSwitch, client: EslTestClient) -> None:
     assert digits == ["1", "2", "#", "9", "*"]
     dtmf = next(e for e in client.events if e.name == "DTMF")
     assert (dtmf.uuid, dtmf.get("DTMF-Source")) == (B_LEG, "RTP")
+
+
+def test_a_bridge_stops_a_running_broadcast_first() -> None:
+    with FakeSwitch(time_scale=0.01, playback_seconds=1000) as switch:
+        assert switch.address is not None
+        client = EslTestClient(switch.address)
+        client.login()
+        client.subscribe("ALL")
+        a_leg = switch.inbound_call("15551234")
+        parked(client, a_leg)
+        client.api(f"uuid_answer {a_leg}")
+        client.api(f"uuid_broadcast {a_leg} playback::/tmp/ring.wav aleg")
+        answered_b_leg(switch, client)
+        client.api(f"uuid_bridge {a_leg} {B_LEG}")
+        client.wait_event(lambda e: e.name == "CHANNEL_BRIDGE")
+        run = [(e.name, e.get("Application")) for e in client.leg_events(a_leg)]
+        assert run.index(("CHANNEL_EXECUTE_COMPLETE", "playback")) < run.index(
+            ("CHANNEL_UNPARK", None)
+        )
+        client.close()
