@@ -19,9 +19,9 @@ Choices where the hosted APIs are vague:
   refused without the URL they apply to (a sure sign of a mistake).
 - StatusCallbackEvent: repeated and/or separated by spaces or commas; values
   initiated, ringing, answered, completed; default completed.
-- Timeout 1..600 seconds (default 60); SendDigits 1..32 of ``0-9 * # w W``;
-  SipAuthUsername and SipAuthPassword 1..128 printable characters, both or
-  neither; Record true/false.
+- Timeout 5..600 seconds (default 60), the range of `<Dial timeout>`;
+  SendDigits 1..32 of ``0-9 * # w W``; SipAuthUsername and SipAuthPassword
+  1..128 printable characters, both or neither; Record true/false.
 - An update takes Url (with Method) or Twiml to redirect, or Status
   (completed or canceled) to end the call, not both. Twilio's FallbackUrl,
   FallbackMethod, StatusCallback and StatusCallbackMethod on update are not
@@ -40,12 +40,13 @@ from bridge.api.errors import bad_parameter
 from bridge.api.form import Form, shown
 from bridge.cxml import DocumentRejected, ValidationFailed, parse_document
 from bridge.cxml.dial import MAX_CREDENTIAL_CHARS, SIP_CALLER_ID
-from bridge.cxml.models import CallProgressEvent, HttpMethod, Response
+from bridge.cxml.models import DIAL_TIMEOUT_RANGE, CallProgressEvent, HttpMethod, Response
 from bridge.engine.control import DocumentSource, DocumentUrl, InlineDocument, PlaceCall
 from bridge.sip import SipUri, SipUriError, parse_sip_uri
 
 TIMEOUT_DEFAULT = 60
-TIMEOUT_RANGE = (1, 600)
+# The range of <Dial timeout>: the engine dials a REST call as a <Sip> leg.
+TIMEOUT_RANGE = DIAL_TIMEOUT_RANGE
 MAX_SEND_DIGITS = 32
 
 _NUMBER = re.compile(r"\+?[0-9]{1,15}")
