@@ -333,7 +333,8 @@ class FakeSwitch:
 
     def delay_replies(self, seconds: float) -> None:
         """Hold every api/bgapi reply `seconds` (real time); math.inf holds them
-        until delay_replies(0). Events keep flowing while a bgapi reply waits."""
+        until delay_replies(0). Like a switch stuck in a slow api command, the
+        connection writes nothing else meanwhile (its events queue up behind)."""
         faults = self._server.faults
         faults.reply_delay = max(0.0, seconds)
         if faults.reply_delay == 0:
