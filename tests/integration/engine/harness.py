@@ -90,11 +90,10 @@ class Bridge:
             variables=tags,
         )
 
-    def route_to(self, route: Route) -> None:
-        settings = replace(self.settings, routes=(route,))
-        self.settings = settings
-        services = replace(self.engine.services, settings=settings)
-        self.engine.services = services
+    def configure(self, **changes: Any) -> None:
+        """Change settings for the calls that start from now on."""
+        self.settings = replace(self.settings, **changes)
+        self.engine.services = replace(self.engine.services, settings=self.settings)
 
     def settle(self, timeout: float = WAIT) -> None:
         """Wait until every call is over and every callback delivered (or given up)."""
