@@ -68,7 +68,8 @@ class Faults:
     reject_connections: bool = False  # ACL: text/rude-rejection on connect
     refuse_auth: bool = False  # every `auth` gets -ERR invalid
     down: bool = False  # accept, then close at once (a switch that is restarting)
-    event_delay: float = 0.0  # real seconds added before each event is queued
+    event_delay: float = 0.0  # real seconds added before each event is queued; inf: held
+    delayed: list[FiredEvent] = field(default_factory=list)
     reorder_count: int = 0  # hold this many events, then release them reversed
     held: list[FiredEvent] = field(default_factory=list)
     reply_delay: float = 0.0  # real seconds before each api/bgapi reply; inf: never
@@ -336,10 +337,18 @@ class EslServer:
             if len(faults.held) >= faults.reorder_count:
                 self.release_held()
             return
+        if math.isinf(faults.event_delay):
+            faults.delayed.append(event)
+            return
         if faults.event_delay > 0:
             gevent.spawn_later(faults.event_delay, self._fan_out, event)
             return
         self._fan_out(event)
+
+    def release_delayed(self) -> None:
+        delayed, self.faults.delayed = self.faults.delayed, []
+        for event in delayed:
+            self._fan_out(event)
 
     def release_held(self) -> None:
         held, self.faults.held = self.faults.held, []

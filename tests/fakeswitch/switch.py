@@ -320,8 +320,11 @@ class FakeSwitch:
         self._server.faults.down = False
 
     def delay_events(self, seconds: float) -> None:
-        """Hold every event `seconds` (real time) before it is queued; 0 stops it."""
+        """Hold every event `seconds` (real time) before it is queued; math.inf
+        holds them until delay_events(0), which sends them in order."""
         self._server.faults.event_delay = max(0.0, seconds)
+        if seconds == 0:
+            self._server.release_delayed()
 
     def reorder_events(self, count: int) -> None:
         """Hold the next `count` events, then send them in reverse order (their

@@ -104,7 +104,8 @@ def test_a_ring_timeout_cancels_with_no_answer_in_scaled_time(
     done = last(client, "CHANNEL_HANGUP_COMPLETE")
     assert done["variable_sip_invite_failure_status"] == "487"
     assert done["variable_sip_hangup_disposition"] == "send_cancel"
-    assert int(done["variable_duration"]) in (4, 5, 6)  # emulated seconds
+    # Emulated seconds: the 5 s timeout took 50 ms (later under load, never sooner).
+    assert int(done["variable_mduration"]) >= 4_900
     assert names(client)[6:8] == ["CHANNEL_PROGRESS", "CHANNEL_CALLSTATE"]
 
 
@@ -222,7 +223,7 @@ def test_an_answered_far_end_can_hang_up_by_itself(
     done = last(client, "CHANNEL_HANGUP_COMPLETE")
     assert done["variable_sip_hangup_disposition"] == "recv_bye"
     assert done["variable_sip_bye_h_X-B"] == "1"
-    assert done["variable_billsec"] in ("2", "3", "4")
+    assert int(done["variable_billmsec"]) >= 2_900
 
 
 def test_uuid_kill_of_a_ringing_leg_cancels_it_with_the_cause(
