@@ -131,7 +131,12 @@ class Connection:
                 if kind == "event" and isinstance(item, FiredEvent):
                     self.write(event_frame(self.event_format, item.headers, item.body))
                 elif kind == "command" and isinstance(item, ClientCommand):
-                    if not self._handle(item):
+                    # Listed when the switch takes it up; waiters wake once it
+                    # has acted on it (a blocking api originate excepted).
+                    self.server.received.append(item)
+                    keep = self._handle(item)
+                    self.server.on_command()
+                    if not keep:
                         self.write(disconnect_notice())
                         break
                 else:
@@ -160,7 +165,6 @@ class Connection:
             except ValueError:
                 break
             for command in commands:
-                self.server.record(command)
                 self.queue.put(("command", command))
         self.queue.put(("eof", None))
 
@@ -255,6 +259,7 @@ class Connection:
     def _hold_reply(self) -> None:
         faults = self.server.faults
         if faults.reply_delay > 0:
+            self.server.on_command()  # acted on; only the reply waits
             timeout = None if math.isinf(faults.reply_delay) else faults.reply_delay
             faults.reply_gate.wait(timeout)
 
@@ -262,6 +267,8 @@ class Connection:
         name, _, args = text.partition(" ")
         result: gevent.event.AsyncResult = gevent.event.AsyncResult()
         api.execute(self.server.core(), name, args, result.set)
+        if not result.ready():
+            self.server.on_command()  # started (an api originate waits for its leg)
         gevent.wait([result, self.closed], count=1)
         if not result.ready():
             return
@@ -319,10 +326,6 @@ class EslServer:
     def forget(self, connection: Connection) -> None:
         if connection in self.connections:
             self.connections.remove(connection)
-
-    def record(self, command: ClientCommand) -> None:
-        self.received.append(command)
-        self.on_command()
 
     def drop_connections(self) -> None:
         for connection in list(self.connections):

@@ -206,7 +206,9 @@ class FakeSwitch:
 
     @property
     def commands(self) -> list[str]:
-        """Every command line received, in order, from every connection."""
+        """Every command line, from every connection, in the order the switch
+        took them up. A waiter on a command wakes once the switch has acted on
+        it (its reply written or about to be), except a blocking `api originate`."""
         return [command.line for command in self._server.received]
 
     @property

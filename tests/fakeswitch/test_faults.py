@@ -137,3 +137,16 @@ def test_the_switch_records_every_command(switch: FakeSwitch, client: EslTestCli
     assert switch.received[-1].header("Job-UUID") == "j-9"
     with pytest.raises(TimeoutError, match="uuid_kill"):
         switch.wait_for_command("uuid_kill", timeout=0.01)
+
+
+def test_a_command_has_taken_effect_when_its_waiter_wakes(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    uuid = switch.inbound_call("15551234")
+    client.send(f"api uuid_answer {uuid}")
+    assert switch.wait_for_command("uuid_answer") == f"api uuid_answer {uuid}"
+    view = switch.channel(uuid)
+    assert view is not None and view.answered
+    switch.hangup(uuid)
+    done = client.wait_event(lambda e: e.name == "CHANNEL_HANGUP_COMPLETE")
+    assert done.get("variable_sip_hangup_disposition") == "recv_bye"
