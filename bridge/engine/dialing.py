@@ -315,6 +315,9 @@ class DialRun:
                 call.answer()
             call.api(uuid_bridge(call.uuid, winner.uuid))
         except (EslError, CommandRefused) as error:
+            if call.caller_left():
+                self._hang_up_connected(winner)
+                raise call.hung_up() from None
             log.error(
                 "call %s: <Dial> on line %d: connecting leg %s failed: %s",
                 call.call_sid,

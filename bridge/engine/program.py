@@ -98,7 +98,7 @@ def _run(call: CallSession, first: DocumentGetter) -> None:
 def run_document(call: CallSession, response: Response) -> Step:
     for verb in response.verbs:
         if call.caller_gone:
-            raise CallerHungUp(call.caller_cause, vanished=call.caller_vanished)
+            raise call.hung_up()
         if not isinstance(verb, Redirect):
             call.redirects_in_a_row = 0
         step = execute(verb, call)

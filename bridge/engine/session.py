@@ -42,6 +42,7 @@ from bridge.engine.params import CallParty, call_params
 from bridge.engine.progress import ProgressReporter
 from bridge.engine.services import CallServices
 from bridge.engine.statuses import FAILURE_CAUSE
+from bridge.esl.errors import EslError
 from bridge.esl.events import ChannelEvent, Disconnected, GaveUp, JobResult, Resynced
 from bridge.store.records import CallStatus
 from bridge.switch import HangupCause, uuid_answer, uuid_kill, uuid_ring_ready
@@ -250,9 +251,36 @@ class CallSession:
     def answer(self) -> None:
         if self.answered or self.caller_gone:
             return
-        self.api(uuid_answer(self.uuid))
+        try:
+            self.api(uuid_answer(self.uuid))
+        except (EslError, CommandRefused):
+            if self.caller_left():
+                raise self.hung_up() from None
+            raise
         self.answered = True
         self.reporter.step(CallProgressEvent.ANSWERED)
+
+    def hung_up(self) -> CallerHungUp:
+        """The CallerHungUp to raise now (and not again from `wait`)."""
+        self._hangup_raised = True
+        return CallerHungUp(self.caller_cause, vanished=self.caller_vanished)
+
+    def caller_left(self) -> bool:
+        """After a command on the caller's channel failed: did the caller just hang up?
+
+        The switch refuses commands on a channel that is hanging up before its
+        CHANNEL_HANGUP reaches us, so wait (briefly, uninterrupted) for it.
+        Events that arrive meanwhile are kept for the next waits.
+        """
+        deadline = time.monotonic() + self.services.timings.settle
+        held: list[Delivered] = []
+        while not self.caller_gone:
+            item = self.wait(deadline, interruptible=False)
+            if item is None:
+                break
+            held.append(item)
+        self._backlog.extend(held)
+        return self.caller_gone
 
     def ring(self) -> None:
         """180 Ringing to an unanswered caller (answerOnBridge)."""
