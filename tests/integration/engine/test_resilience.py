@@ -1,0 +1,99 @@
+"""What must not hold a call up: a slow customer callback server, an Event Socket drop."""
+
+from __future__ import annotations
+
+from tests.fakeswitch import FarEnd
+from tests.integration.engine.harness import WAIT, Bridge, params
+from tests.support.customer_app import Gate, Reply
+
+ALL_EVENTS = "initiated ringing answered completed"
+
+
+def test_a_slow_callback_server_does_not_delay_the_call(bridge: Bridge) -> None:
+    app = bridge.app
+    gate = Gate()
+    app.reply("/events", Reply.empty(204, gate=gate))
+    app.reply(
+        "/voice",
+        Reply.cxml(
+            f'<Response><Dial action="{app.url("/action")}">'
+            f'<Sip statusCallback="{app.url("/events")}" statusCallbackEvent="{ALL_EVENTS}">'
+            "sip:desk@example.com</Sip></Dial></Response>"
+        ),
+    )
+    app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
+    bridge.switch.script("sip:desk@example.com", FarEnd.answer(after=1, hangup_after=20))
+    uuid = bridge.call_in()
+
+    # The first callback is held by the customer's server ...
+    (held,) = app.wait_for("/events")
+    # ... and the whole call runs to its end regardless.
+    (action,) = app.wait_for("/action")
+    assert bridge.engine.wait_idle(WAIT)
+    assert params(action)["DialCallStatus"] == "completed"
+    assert bridge.call_by_uuid(uuid).status.value == "completed"
+    assert len(app.requests_to("/events")) == 1  # the others wait behind it, in order
+    assert not gate.released
+
+    gate.release()
+    assert bridge.dispatcher.flush(WAIT)
+    numbers = [params(r)["SequenceNumber"] for r in app.requests_to("/events")]
+    statuses = [params(r)["CallStatus"] for r in app.requests_to("/events")]
+    assert numbers == ["0", "1", "2", "3"]
+    assert statuses == ["initiated", "ringing", "in-progress", "completed"]
+    assert params(held)["CallStatus"] == "initiated"
+
+
+def test_an_event_socket_drop_during_a_connected_call_is_reconciled(bridge: Bridge) -> None:
+    app = bridge.app
+    app.reply(
+        "/voice",
+        Reply.cxml(
+            f'<Response><Dial action="{app.url("/action")}">'
+            f'<Sip statusCallback="{app.url("/events")}">sip:desk@example.com</Sip>'
+            "</Dial></Response>"
+        ),
+    )
+    app.reply("/events", Reply.empty(204))
+    app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
+    bridge.switch.script("sip:desk@example.com", FarEnd.answer(after=1))
+    uuid = bridge.call_in()
+    bridge.switch.wait_for_event("CHANNEL_BRIDGE", uuid, timeout=WAIT)
+    parent = bridge.call_by_uuid(uuid)
+    (leg,) = bridge.children(parent.sid)
+
+    # The switch goes away (keeping its calls); while the bridge cannot hear
+    # it, the callee hangs up and the caller is parked (park_after_bridge).
+    bridge.switch.restart(keep_channels=True, downtime=0.3)
+    bridge.switch.hangup(leg.fs_uuid or "")
+    caller = bridge.switch.channel(uuid)
+    assert caller is not None and caller.parked and not caller.destroyed
+
+    # Back: the leg is missing from the resync, so the dial is over.
+    (action,) = app.wait_for("/action", timeout=WAIT)
+    bridge.settle()
+
+    assert params(action)["DialCallStatus"] == "completed"
+    ended = bridge.calls.get(leg.sid)
+    assert ended.status.value == "completed"
+    assert bridge.history(leg.sid)[-1].detail == "ended while the Event Socket was disconnected"
+    (completed,) = app.requests_to("/events")
+    assert params(completed)["CallStatus"] == "completed"
+    # The caller, still there, went on with the action's document.
+    assert f"api uuid_kill {uuid} NORMAL_CLEARING" in bridge.switch.commands
+    assert bridge.calls.get(parent.sid).status.value == "completed"
+
+
+def test_the_caller_hanging_up_while_the_document_is_fetched(bridge: Bridge) -> None:
+    gate = Gate()
+    bridge.app.reply("/voice", Reply.cxml("<Response><Say>too late</Say></Response>", gate=gate))
+    uuid = bridge.call_in()
+    bridge.app.wait_for("/voice")
+
+    bridge.switch.hangup(uuid)
+    assert bridge.engine.wait_idle(WAIT)  # without waiting for the customer's server
+
+    record = bridge.call_by_uuid(uuid)
+    assert record.status.value == "canceled"
+    assert not any(uuid in c for c in bridge.switch.commands)
+    gate.release()
