@@ -54,9 +54,7 @@ class PlaceCall:
     fallback_method: HttpMethod = HttpMethod.POST
     status_callback: str | None = None
     status_callback_method: HttpMethod = HttpMethod.POST
-    status_callback_events: frozenset[CallProgressEvent] = frozenset(
-        {CallProgressEvent.COMPLETED}
-    )
+    status_callback_events: frozenset[CallProgressEvent] = frozenset({CallProgressEvent.COMPLETED})
     timeout: int = 60
     sip_auth_username: str | None = None
     sip_auth_password: str | None = None

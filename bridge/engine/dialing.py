@@ -7,7 +7,8 @@
    outbound-dial), route its channel uuid to this call, and send every
    `bgapi originate` at once; `initiated` is reported as each is accepted.
 4. Race: follow each leg's events; the first CHANNEL_ANSWER wins. The others
-   are killed with LOSE_RACE and complete as canceled. `<Dial timeout>`
+   are killed with LOSE_RACE (right after the bridge, so that the caller is
+   connected first) and complete as canceled. `<Dial timeout>`
    bounds the ringing at the switch (originate_timeout); the engine's own
    guard kills what still rings `ring_guard` seconds later.
 5. Connect: `park_after_bridge=true` on the caller (so that when the callee
@@ -88,10 +89,14 @@ class DialRun:
             if winner is not None:
                 # Next issue: the <Sip url> screening document runs on the winner here.
                 self._connect(winner)
+                # Connected first, then the losers: the caller hears the callee
+                # without waiting for nine kills.
+                self._kill_losers()
                 if self.connected:
                     self._stay_connected(winner)
         except CallerHungUp:
             self.caller_hung_up = True
+            self._kill_losers()
             self._stop(EndedBy.CALLER_GONE)
         except Interrupt:
             self._stop(EndedBy.CANCELED)
@@ -203,10 +208,14 @@ class DialRun:
                     self._kill(leg, EndedBy.RING_TIMEOUT)
                 return None
             self._dispatch(item)
+        return self.winner
+
+    def _kill_losers(self) -> None:
+        if self.winner is None:
+            return
         for leg in self.legs:
             if leg is not self.winner:
                 self._kill(leg, EndedBy.LOST_RACE)
-        return self.winner
 
     def _dispatch(self, item: object) -> None:
         leg: Leg | None = None

@@ -95,6 +95,19 @@ class Bridge:
         self.settings = replace(self.settings, **changes)
         self.engine.services = replace(self.engine.services, settings=self.settings)
 
+    def hang_up_callee(self, caller_uuid: str) -> str:
+        """Once the caller is bridged, the callee hangs up (BYE). The callee's uuid.
+
+        Tests end connected calls this way rather than with a scripted
+        `hangup_after`, so that a slow machine cannot end a call before the
+        bridge connected it.
+        """
+        event = self.switch.wait_for_event("CHANNEL_BRIDGE", caller_uuid, timeout=WAIT)
+        callee = event.header("Bridge-B-Unique-ID")
+        assert callee is not None
+        self.switch.hangup(callee)
+        return callee
+
     def settle(self, timeout: float = WAIT) -> None:
         """Wait until every call is over and every callback delivered (or given up)."""
         assert self.engine.wait_idle(timeout), f"calls still live: {self.engine.live_calls}"

@@ -20,12 +20,17 @@ def dial_document(bridge: Bridge, *uris: str, events: str = ALL_EVENTS, **dial: 
     return f'<Response><Dial action="{action}" {attributes}>{sips}</Dial></Response>'
 
 
-def run_dial(bridge: Bridge, *uris: str, **dial: str) -> dict[str, str]:
-    """Place an inbound call whose document dials `uris`; the action request's parameters."""
+def run_dial(bridge: Bridge, *uris: str, connects: bool = False, **dial: str) -> dict[str, str]:
+    """Place an inbound call whose document dials `uris`; the action request's parameters.
+
+    With `connects`, the callee hangs up once connected.
+    """
     bridge.app.reply("/voice", Reply.cxml(dial_document(bridge, *uris, **dial)))
     bridge.app.reply("/events", Reply.empty(204))
     bridge.app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
-    bridge.call_in()
+    uuid = bridge.call_in()
+    if connects:
+        bridge.hang_up_callee(uuid)
     (action,) = bridge.app.wait_for("/action")
     bridge.settle()
     assert signed(action)
@@ -112,18 +117,22 @@ def test_tls_refused_by_a_profile_without_tls(bridge: Bridge) -> None:
 def test_ten_legs_one_winner_nine_lose_the_race(bridge: Bridge) -> None:
     uris = [f"sip:desk{n}@example.com" for n in range(10)]
     for n, uri in enumerate(uris):
-        if n == 6:
-            bridge.switch.script(uri, FarEnd.answer(after=2, hangup_after=20))
-        else:
-            bridge.switch.script(uri, FarEnd.ring_forever())
-    action = run_dial(bridge, *uris)
+        bridge.switch.script(uri, FarEnd.answer(after=2) if n == 6 else FarEnd.ring_forever())
+    bridge.app.reply("/voice", Reply.cxml(dial_document(bridge, *uris)))
+    bridge.app.reply("/events", Reply.empty(204))
+    bridge.app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
+    uuid = bridge.call_in()
+    bridge.switch.wait_for_event("CHANNEL_BRIDGE", uuid, timeout=WAIT)
+    parent = bridge.call_by_uuid(uuid)
+    legs = bridge.children(parent.sid)
+    (winner,) = [leg for leg in legs if leg.to == "sip:desk6@example.com"]
+    bridge.switch.hangup(winner.fs_uuid or "")  # the callee hangs up
+    (request,) = bridge.app.wait_for("/action")
+    bridge.settle()
 
-    assert len(bridge.originates()) == 10
-    winner = bridge.calls.get(action["DialCallSid"])
-    assert winner.to == "sip:desk6@example.com"
-    assert action["DialCallStatus"] == "completed"
-    legs = bridge.children(winner.parent_call_sid or "")
-    assert len(legs) == 10
+    action = params(request)
+    assert (action["DialCallStatus"], action["DialCallSid"]) == ("completed", winner.sid)
+    assert len(bridge.originates()) == len(legs) == 10
     losers = [leg for leg in legs if leg.sid != winner.sid]
     kills = [c for c in bridge.switch.commands if c.endswith(" LOSE_RACE")]
     assert sorted(kills) == sorted(f"api uuid_kill {leg.fs_uuid} LOSE_RACE" for leg in losers)
@@ -144,8 +153,8 @@ def test_ten_legs_one_winner_nine_lose_the_race(bridge: Bridge) -> None:
 
 def test_a_failed_leg_does_not_stop_the_others(bridge: Bridge) -> None:
     bridge.switch.script("sip:busy@example.com", FarEnd.busy())
-    bridge.switch.script("sip:late@example.com", FarEnd.answer(after=3, hangup_after=20))
-    action = run_dial(bridge, "sip:busy@example.com", "sip:late@example.com")
+    bridge.switch.script("sip:late@example.com", FarEnd.answer(after=3))
+    action = run_dial(bridge, "sip:busy@example.com", "sip:late@example.com", connects=True)
 
     assert action["DialCallStatus"] == "completed"
     assert bridge.calls.get(action["DialCallSid"]).to == "sip:late@example.com"

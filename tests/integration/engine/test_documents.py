@@ -87,8 +87,9 @@ def test_the_action_document_runs_next(bridge: Bridge) -> None:
     )
     serve(bridge, "<Hangup/>", "/second")
     bridge.switch.script("sip:busy@example.com", FarEnd.busy())
-    bridge.switch.script("sip:desk@example.com", FarEnd.answer(hangup_after=20))
+    bridge.switch.script("sip:desk@example.com", FarEnd.answer())
     uuid = bridge.call_in()
+    bridge.hang_up_callee(uuid)
 
     (first,) = app.wait_for("/action")
     (second,) = app.wait_for("/second")
