@@ -125,6 +125,48 @@ def _print_report(report: LintReport, name: str, *, explain: bool, out: TextIO) 
     out.write("ok\n")
 
 
+# --- serve ----------------------------------------------------------------------
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML configuration (default: $CXML_BRIDGE_CONFIG; CXML_BRIDGE_* variables "
+        "override it; see examples/bridge.toml)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="default: %(default)s",
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    # First thing, before anything imports socket, ssl or threading users:
+    # every blocking call of the bridge must yield to the others.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+    import logging
+
+    from bridge.config import ConfigError, load_settings
+
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        return _usage_error(f"serve: {error}")
+    from bridge.serve import run
+
+    return run(settings)
+
+
 # --- the table and the entry point ----------------------------------------------
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -133,6 +175,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         help="check a cXML document (and show its FreeSWITCH commands with --explain)",
         configure=_configure_lint,
         run=_run_lint,
+    ),
+    Subcommand(
+        name="serve",
+        help="run the bridge: FreeSWITCH's Event Socket, the call engine and the REST API",
+        configure=_configure_serve,
+        run=_run_serve,
     ),
 )
 

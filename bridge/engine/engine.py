@@ -53,6 +53,7 @@ from bridge.switch import (
 log = logging.getLogger(__name__)
 
 SHUTDOWN_REASON = "the bridge is shutting down"
+LEFTOVER_DETAIL = "the bridge stopped while the call was live"
 
 
 class Engine:
@@ -99,6 +100,39 @@ class Engine:
             if not self.wait_idle(timings.settle * 2 + timings.command_timeout):
                 log.error("%d call(s) did not end in time", len(self._calls))
         self.switchboard.stop()
+
+    def close_leftovers(self) -> int:
+        """End the calls an earlier run of the bridge left live (it crashed or was killed).
+
+        Nobody runs them any more: their channels, if FreeSWITCH still has
+        them, are hung up, and they are recorded as over (completed if they
+        were answered, else failed) with a detail saying why. Only for a
+        database this bridge has to itself (SQLite): with a shared
+        PostgreSQL, another instance may be running them.
+        """
+        closed = 0
+        for record in self.services.calls.live_calls():
+            if record.sid in self._calls:
+                continue
+            answered = record.status is CallStatus.IN_PROGRESS
+            if record.fs_uuid:
+                cause = HangupCause.NORMAL_CLEARING if answered else FAILURE_CAUSE
+                self._quietly(uuid_kill(record.fs_uuid, cause))
+            status = CallStatus.COMPLETED if answered else CallStatus.FAILED
+            try:
+                self.services.calls.update_status(
+                    record.sid,
+                    status,
+                    at=self.services.clock(),
+                    detail=LEFTOVER_DETAIL,
+                )
+            except Exception:
+                log.exception("call %s left live by the last run: not closed", record.sid)
+                continue
+            closed += 1
+        if closed:
+            log.warning("%d call(s) left live by the last run closed: %s", closed, LEFTOVER_DETAIL)
+        return closed
 
     def _start(self, call: CallSession, greenlet: gevent.Greenlet) -> None:
         self._calls[call.call_sid] = call

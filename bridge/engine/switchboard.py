@@ -51,6 +51,7 @@ class Switchboard:
         self._sessions: set[CallSession] = set()
         self._greenlet: Any = None
         self.switch_up = True
+        self.gave_up: str | None = None  # why the adapter stopped reconnecting
 
     # -- life -----------------------------------------------------------------
 
@@ -110,6 +111,7 @@ class Switchboard:
         elif isinstance(item, Disconnected | Resynced | GaveUp):
             self.switch_up = isinstance(item, Resynced)
             if isinstance(item, GaveUp):
+                self.gave_up = str(item.error)
                 log.critical("the Event Socket adapter gave up: %s", item.error)
             for session in list(self._sessions):
                 session.deliver(item)
