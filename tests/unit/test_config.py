@@ -103,3 +103,30 @@ def test_bad_values_name_key_and_file(tmp_path: Path, text: str, message: str) -
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_settings(tmp_path / "absent.toml", environ={})
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bridge.toml"
+
+
+def test_the_example_configuration_loads() -> None:
+    settings = load_settings(EXAMPLE, environ={})
+    assert settings.route_for("+15551234") is not None
+    assert settings.route_for("+15559999") is not None  # the pattern route
+    assert settings.route_for("+4930123") is None
+    assert settings.media.tts_engine is None and settings.media.playback_prefix == ""
+
+
+def test_media_settings(tmp_path: Path) -> None:
+    base = f'account_sid = "{SID}"\napi_token = "t"\n'
+    settings = load_settings(
+        write(
+            tmp_path, base + '[media]\ntts_engine = "flite"\nplayback_prefix = "http_cache://"\n'
+        ),
+        environ={},
+    )
+    assert (settings.media.tts_engine, settings.media.tts_voice) == ("flite", "kal")
+    assert settings.media.playback_prefix == "http_cache://"
+    with pytest.raises(ConfigError, match=r"media\.playback_prefix"):
+        load_settings(write(tmp_path, base + '[media]\nplayback_prefix = "file://"\n'), environ={})
+    with pytest.raises(ConfigError, match=r"media\.tts_engine"):
+        load_settings(write(tmp_path, base + '[media]\ntts_engine = "flite|x"\n'), environ={})
