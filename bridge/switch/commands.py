@@ -101,6 +101,15 @@ def uuid_broadcast(
     return _join("uuid_broadcast", check_uuid(uuid), target, BroadcastLeg(leg).value)
 
 
+def uuid_break(uuid: str) -> str:
+    """`uuid_break <uuid> all`: stop what is playing and drop what is queued.
+
+    The engine sends it when a `<Say>` or `<Play>` is interrupted (a REST
+    redirect or end request), so the next document is not heard behind it.
+    """
+    return _join("uuid_break", check_uuid(uuid), "all")
+
+
 def uuid_record(
     uuid: str, action: RecordAction, path: str, limit_seconds: int | None = None
 ) -> str:

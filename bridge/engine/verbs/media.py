@@ -2,7 +2,8 @@
 
 The application runs on the caller's channel and the call waits for its
 CHANNEL_EXECUTE_COMPLETE (in `wait()`, so the caller hanging up, a REST
-redirect or an end request cut the wait short).
+redirect or an end request cut the wait short; the last two also stop the
+audio with `uuid_break`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import logging
 
 from bridge.engine.errors import VerbFailed
+from bridge.engine.interrupts import EndRequested, Redirected
 from bridge.engine.session import CallSession
 from bridge.esl.events import ChannelEvent
-from bridge.switch import BroadcastLeg, UnsafeValue, uuid_broadcast
+from bridge.switch import BroadcastLeg, UnsafeValue, uuid_break, uuid_broadcast
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,12 @@ def play_once(call: CallSession, verb: str, line: int, application: str, argumen
         raise VerbFailed(line, verb, f"cannot be played: {error}") from None
     call.api(command)
     while True:
-        item = call.wait(None)
+        try:
+            item = call.wait(None)
+        except (Redirected, EndRequested):
+            # What comes next must not be heard behind the rest of this.
+            call.try_api(uuid_break(call.uuid))
+            raise
         if (
             isinstance(item, ChannelEvent)
             and item.name == "CHANNEL_EXECUTE_COMPLETE"

@@ -182,3 +182,22 @@ def test_unknown_and_foreign_calls(bridge: Bridge) -> None:
         bridge.engine.redirect("AC" + "f" * 32, sid, DocumentUrl(bridge.app.url("/x")))
     with pytest.raises(CallNotLive):
         bridge.engine.redirect(ACCOUNT_SID, sid, DocumentUrl(bridge.app.url("/x")))
+
+
+def test_redirecting_during_a_play_stops_the_audio(bridge: Bridge) -> None:
+    app = bridge.app
+    audio = app.url("/long.wav")
+    app.reply("/voice", Reply.cxml(f'<Response><Play loop="0">{audio}</Play></Response>'))
+    app.reply("/next", Reply.cxml("<Response><Hangup/></Response>"))
+    uuid = bridge.call_in()
+    bridge.switch.wait_for_command(f"api uuid_broadcast {uuid}", timeout=WAIT)
+    sid = bridge.call_by_uuid(uuid).sid
+
+    bridge.engine.redirect(ACCOUNT_SID, sid, DocumentUrl(app.url("/next")))
+    app.wait_for("/next")
+    bridge.settle()
+
+    commands = bridge.switch.commands
+    assert commands.index(f"api uuid_break {uuid} all") < commands.index(
+        f"api uuid_kill {uuid} NORMAL_CLEARING"
+    )

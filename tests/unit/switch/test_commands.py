@@ -19,6 +19,7 @@ from bridge.switch import (
     rejection_for,
     sched_hangup,
     uuid_answer,
+    uuid_break,
     uuid_bridge,
     uuid_broadcast,
     uuid_getvar,
@@ -41,6 +42,7 @@ def test_exact_texts() -> None:
     assert uuid_pre_answer(A) == f"uuid_pre_answer {A}"
     assert uuid_ring_ready(A) == f"uuid_ring_ready {A}"
     assert uuid_bridge(A, B) == f"uuid_bridge {A} {B}"
+    assert uuid_break(A) == f"uuid_break {A} all"
     assert uuid_broadcast(A, "playback", "/var/lib/cxml/beep.wav") == (
         f"uuid_broadcast {A} playback::/var/lib/cxml/beep.wav aleg"
     )
