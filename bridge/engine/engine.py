@@ -38,7 +38,8 @@ from bridge.engine.services import CallServices
 from bridge.engine.session import CallSession
 from bridge.engine.statuses import FAILURE_CAUSE
 from bridge.engine.switchboard import Switchboard
-from bridge.esl.events import ChannelEvent
+from bridge.esl.errors import EslError
+from bridge.esl.events import ChannelEvent, Resynced
 from bridge.ids import new_call_sid
 from bridge.store.records import CallDirection, CallRecord, CallStatus, NewCall
 from bridge.switch import (
@@ -59,8 +60,11 @@ LEFTOVER_DETAIL = "the bridge stopped while the call was live"
 class Engine:
     def __init__(self, services: CallServices, events: Queue) -> None:
         self.services = services
-        self.switchboard = Switchboard(events, self._on_inbound)
+        self.switchboard = Switchboard(events, self._on_inbound, self._on_resync)
         self._calls: dict[str, CallSession] = {}
+        # Channels of finished calls that could not be ended (the switch was
+        # away): ended as soon as it is back, so none stays parked for ever.
+        self._orphans: set[str] = set()
         self.accepting = True
 
     # -- life -------------------------------------------------------------------
@@ -141,6 +145,10 @@ class Engine:
             self._calls.pop(call.call_sid, None)
             if not call.finished.is_set():  # the program never got to release it
                 call.release()
+            leftovers = call.leftovers()
+            if leftovers:
+                self._orphans |= leftovers
+                gevent.spawn(self._end_orphans, None)
 
         greenlet.link(forget)
         greenlet.start()
@@ -156,6 +164,27 @@ class Engine:
             return
         call, route = inbound_session(self.services, self.switchboard, event, new_call_sid())
         self._start(call, gevent.Greenlet(run_inbound, call, route))
+
+    def _on_resync(self, resynced: Resynced) -> None:
+        if self._orphans:
+            gevent.spawn(self._end_orphans, resynced.uuids)
+
+    def _end_orphans(self, present: frozenset[str] | None) -> None:
+        """End channels of finished calls; `present`: what the switch has (None: unknown)."""
+        for uuid in sorted(self._orphans):
+            if present is not None and uuid not in present and uuid.lower() not in present:
+                self._orphans.discard(uuid)
+                continue
+            try:
+                reply = self.services.switch.api(
+                    uuid_kill(uuid, FAILURE_CAUSE), timeout=self.services.timings.command_timeout
+                )
+            except EslError as error:
+                log.warning("channel %s of a finished call not ended yet: %s", uuid, error)
+                continue
+            self._orphans.discard(uuid)
+            if reply.startswith("+OK"):
+                log.warning("channel %s of a finished call was still up: ended", uuid)
 
     def _quietly(self, command: str) -> None:
         try:

@@ -32,13 +32,14 @@ from datetime import UTC, datetime
 
 from bridge.cxml.models import Redirect, Response
 from bridge.engine.control import DocumentSource, DocumentUrl, InlineDocument
-from bridge.engine.errors import VerbFailed
+from bridge.engine.errors import CommandRefused, VerbFailed
 from bridge.engine.fetching import fetch
 from bridge.engine.interrupts import CallerHungUp, EndRequested, Redirected
 from bridge.engine.session import CallSession
 from bridge.engine.statuses import FAILURE_CAUSE, UNANSWERED_END_CAUSES
 from bridge.engine.steps import CONTINUE, Replace, Step
 from bridge.engine.verbs import execute
+from bridge.esl.errors import EslError
 from bridge.store.records import CallStatus
 from bridge.switch import HangupCause
 from bridge.webhooks.documents import DocumentUnavailable
@@ -64,6 +65,11 @@ def run_call(call: CallSession, first: DocumentGetter) -> None:
     except VerbFailed as error:
         log.error("call %s: ended: %s", call.call_sid, error)
         call.fail(str(error))
+    except (EslError, CommandRefused) as error:
+        log.error(
+            "call %s: ended: FreeSWITCH did not do what the call needed: %s", call.call_sid, error
+        )
+        call.fail(f"FreeSWITCH: {error}")
     except BaseException as error:
         log.exception("call %s: the engine failed; ending the call", call.call_sid)
         call.crashed = True

@@ -55,6 +55,7 @@ T = TypeVar("T")
 MailItem = (
     ChannelEvent | JobResult | Disconnected | Resynced | GaveUp | RedirectCall | EndCall | IoDone
 )
+END_EVENTS = frozenset({"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"})
 # What `wait` hands to verbs (control messages become interrupts instead).
 Delivered = ChannelEvent | JobResult | ChannelVanished | IoDone | Disconnected
 
@@ -103,6 +104,7 @@ class CallSession:
         self.last_dial_status: CallStatus | None = None
         self.vanished_at: float | None = None
         self._owned: set[str] = set()
+        self._ended: set[str] = set()  # owned channels seen hanging up (or vanished)
         self._backlog: deque[Delivered] = deque()
         self._hangup_raised = False
         self._control: deque[RedirectCall | EndCall] = deque()
@@ -169,8 +171,11 @@ class CallSession:
             self._control.append(item)
             return None
         if isinstance(item, ChannelEvent):
-            if item.uuid is not None and item.uuid.lower() == self.uuid.lower():
-                self._observe_own(item)
+            if item.uuid is not None:
+                if item.name in END_EVENTS:
+                    self._ended.add(item.uuid.lower())
+                if item.uuid.lower() == self.uuid.lower():
+                    self._observe_own(item)
             return item
         if isinstance(item, Disconnected):
             self.switch_down_since = item.at
@@ -208,6 +213,7 @@ class CallSession:
             if uuid.lower() in present_lower:
                 continue
             vanished = ChannelVanished(uuid, since, item.at, detail)
+            self._ended.add(uuid.lower())
             if uuid.lower() == self.uuid.lower():
                 if not self.caller_gone:
                     log.warning(
@@ -344,6 +350,11 @@ class CallSession:
             self._backlog.extend(held)
 
     # -- the end --------------------------------------------------------------
+
+    def leftovers(self) -> frozenset[str]:
+        """Channels this call owned and never saw end (a failed hang-up, a
+        missing event): the engine makes sure they do not stay on the switch."""
+        return frozenset(uuid for uuid in self._owned if uuid.lower() not in self._ended)
 
     def release(self) -> None:
         self.registry.release(self)

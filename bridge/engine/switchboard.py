@@ -15,7 +15,8 @@ anything else (no HTTP, no database, no switch command):
   `on_inbound(event)` is called (the engine registers a session and starts
   its greenlet, without blocking);
 - Disconnected, Resynced and GaveUp go to every live session, which
-  reconcile their own channels.
+  reconcile their own channels; Resynced also goes to `on_resync` (the
+  engine ends channels of finished calls that it could not end before).
 
 Events of channels nobody owns are dropped, and so are late events of calls
 already over (including a CHANNEL_PARK of a caller whose session ended).
@@ -41,9 +42,15 @@ FINISHED_UUIDS = 4096
 
 
 class Switchboard:
-    def __init__(self, events: Queue, on_inbound: Callable[[ChannelEvent], None]) -> None:
+    def __init__(
+        self,
+        events: Queue,
+        on_inbound: Callable[[ChannelEvent], None],
+        on_resync: Callable[[Resynced], None] | None = None,
+    ) -> None:
         self._events = events
         self._on_inbound = on_inbound
+        self._on_resync = on_resync
         self._channels: dict[str, CallSession] = {}
         self._jobs: dict[str, CallSession] = {}
         self._orphans: OrderedDict[str, JobResult] = OrderedDict()
@@ -115,6 +122,8 @@ class Switchboard:
                 log.critical("the Event Socket adapter gave up: %s", item.error)
             for session in list(self._sessions):
                 session.deliver(item)
+            if isinstance(item, Resynced) and self._on_resync is not None:
+                self._on_resync(item)
 
     def _route_event(self, event: ChannelEvent) -> None:
         if event.name == "BACKGROUND_JOB" or event.uuid is None:

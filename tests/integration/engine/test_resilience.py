@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fakeswitch import FarEnd
-from tests.integration.engine.harness import WAIT, Bridge, params
+from tests.integration.engine.harness import ACCOUNT_SID, WAIT, Bridge, params
 from tests.support.customer_app import Gate, Reply
 
 ALL_EVENTS = "initiated ringing answered completed"
@@ -98,3 +98,21 @@ def test_the_caller_hanging_up_while_the_document_is_fetched(bridge: Bridge) -> 
     assert record.status.value == "canceled"
     assert not any(uuid in c for c in bridge.switch.commands)
     gate.release()
+
+
+def test_a_call_ended_while_the_switch_is_away_is_hung_up_when_it_is_back(bridge: Bridge) -> None:
+    audio = bridge.app.url("/hold.wav")
+    bridge.app.reply("/voice", Reply.cxml(f'<Response><Play loop="0">{audio}</Play></Response>'))
+    uuid = bridge.call_in()
+    bridge.switch.wait_for_command(f"api uuid_broadcast {uuid}", timeout=WAIT)  # answered
+    sid = bridge.call_by_uuid(uuid).sid
+    start = len(bridge.switch.commands)
+
+    bridge.switch.restart(keep_channels=True, downtime=0.3)
+    bridge.engine.end_call(ACCOUNT_SID, sid, "completed")  # the hang-up cannot be sent now
+    bridge.switch.wait_for_command(f"api uuid_kill {uuid}", timeout=WAIT, start=start)
+    bridge.settle()
+
+    channel = bridge.switch.channel(uuid)
+    assert channel is not None and channel.destroyed
+    assert bridge.calls.get(sid).status.value == "completed"
