@@ -14,6 +14,7 @@ import wave
 
 from tests.fakeswitch.channel import Channel, Recording
 from tests.fakeswitch.core import SwitchCore
+from tests.fakeswitch.dialstring import leading_number
 
 MAX_WAV_SECONDS = 60.0
 SAMPLE_RATE = 8000
@@ -29,12 +30,26 @@ def broadcast(core: SwitchCore, channel: Channel, path: str) -> None:
         stop_playback(core, channel)
     app_uuid = core.execute(channel, application, data)
     channel.playing = (application, data, app_uuid)
+    if application == "playback" and endless_tone(data):
+        return  # plays until uuid_break, a bridge or the hangup
 
     def finished() -> None:
         if channel.playing is not None and channel.playing[2] == app_uuid:
             stop_playback(core, channel)
 
     core.spawn_for(channel, core.config.playback_seconds, finished)
+
+
+def endless_tone(path: str) -> bool:
+    """`tone_stream://...;loops=-1` (any negative count): mod_tone_stream sets the
+    buffer's loop count from `;loops=` and switch_buffer_read_loop only stops
+    when a positive count runs down to 0, so a negative one never ends."""
+    if not path.startswith("tone_stream://"):
+        return False
+    _, found, loops = path.partition(";loops=")
+    count = loops.strip()
+    sign = -1 if count.startswith("-") else 1
+    return bool(found) and sign * leading_number(count.lstrip("+-")) < 0
 
 
 def stop_playback(core: SwitchCore, channel: Channel) -> bool:
