@@ -11,6 +11,7 @@ Ground truth: ../shared/freeswitch-traces (FreeSWITCH 1.10.12); the conformance
 tests in this package compare the emulator with those traces.
 """
 
+from tests.fakeswitch.audio import Tone
 from tests.fakeswitch.channel import ChannelView
 from tests.fakeswitch.config import Profile
 from tests.fakeswitch.events import FiredEvent
@@ -25,5 +26,6 @@ __all__ = [
     "FarEnd",
     "FiredEvent",
     "Profile",
+    "Tone",
     "destination_key",
 ]

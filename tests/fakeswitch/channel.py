@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tests.fakeswitch.audio import SILENCE, ChannelAudio, Layout
 from tests.fakeswitch.clock import date_local
 
 STATE_NUMBERS = {
@@ -196,6 +197,7 @@ class Recording:
     path: str
     started_us: int
     limit_seconds: int
+    layout: Layout = field(default_factory=Layout)
 
 
 @dataclass
@@ -228,6 +230,7 @@ class Channel:
     other_leg_times: ChannelTimes | None = None
     other_type: str = ""
     recordings: list[Recording] = field(default_factory=list)
+    audio: ChannelAudio = SILENCE  # what a recording of it hears (tests set it)
     playing: tuple[str, str, str] | None = None  # application, data, Application-UUID
     last_app: str = ""
     destroyed: bool = False

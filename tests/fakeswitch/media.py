@@ -1,18 +1,23 @@
 """Media on a channel: uuid_broadcast, uuid_record (with a real WAV file), DTMF.
 
 Nothing is played or heard: a broadcast runs its application for the
-switch's `playback_seconds`; a recording writes a valid 8 kHz 16-bit mono WAV
-of silence as long as the recording lasted (emulated time, capped at
-`MAX_WAV_SECONDS`) when it stops, so features that fetch recordings can be
-tested.
+switch's `playback_seconds`; a recording writes a valid 8 kHz 16-bit WAV as
+long as the recording lasted (emulated time, capped at `MAX_WAV_SECONDS`)
+when it stops: silence, unless the test gave the channel tones
+(`FakeSwitch.set_audio`, tests/fakeswitch/audio.py), laid out mono or stereo
+and with one or both sides as RECORD_STEREO, RECORD_READ_ONLY and
+RECORD_WRITE_ONLY on the channel ask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import wave
 
+from tests.fakeswitch.audio import SILENCE, ChannelAudio, Layout, render
 from tests.fakeswitch.channel import Channel, Recording
+from tests.fakeswitch.control import pre_answer
 from tests.fakeswitch.core import SwitchCore
 from tests.fakeswitch.dialstring import leading_number
 
@@ -66,9 +71,19 @@ def stop_playback(core: SwitchCore, channel: Channel) -> bool:
 
 
 def start_recording(core: SwitchCore, channel: Channel, path: str, limit: int) -> bool:
-    if not channel.up or not channel.media_up:
+    """uuid_record start, as switch_ivr_record_session_event does it: the
+    channel is pre-answered first (an unanswered inbound caller gets 183),
+    then the recording variables are read from the channel."""
+    if not pre_answer(core, channel) or not channel.media_up:
         return False
-    recording = Recording(path=path, started_us=core.clock.now_us(), limit_seconds=limit)
+    if any(recording.path == path for recording in channel.recordings):
+        return True  # "Already recording": FreeSWITCH answers +OK and does nothing
+    recording = Recording(
+        path=path,
+        started_us=core.clock.now_us(),
+        limit_seconds=limit,
+        layout=recording_layout(channel),
+    )
     channel.recordings.append(recording)
     core.emit(channel, "RECORD_START", suffix=[("Record-File-Path", path)])
     if limit > 0:
@@ -81,23 +96,45 @@ def start_recording(core: SwitchCore, channel: Channel, path: str, limit: int) -
     return True
 
 
+def recording_layout(channel: Channel) -> Layout:
+    """RECORD_WRITE_ONLY, then RECORD_READ_ONLY (which wins if both are set),
+    then RECORD_STEREO, read from the channel as uuid_record starts."""
+    read = write = True
+    if switch_true(channel.var("RECORD_WRITE_ONLY")):
+        read, write = False, True
+    if switch_true(channel.var("RECORD_READ_ONLY")):
+        read, write = True, False
+    channels = 2 if switch_true(channel.var("RECORD_STEREO")) else 1
+    return Layout(channels=channels, read=read, write=write)
+
+
 def stop_recording(core: SwitchCore, channel: Channel, recording: Recording, cause: str) -> None:
+    """The media bug closes: the file is written (or, empty, discarded), the
+    record_* variables are set, then RECORD_STOP fires (record_callback,
+    SWITCH_ABC_TYPE_CLOSE, and send_record_stop_event)."""
     if recording not in channel.recordings:
         return
     channel.recordings.remove(recording)
     elapsed_us = max(0, core.clock.now_us() - recording.started_us)
     if recording.limit_seconds:
         elapsed_us = min(elapsed_us, recording.limit_seconds * 1_000_000)
-    samples = elapsed_us * SAMPLE_RATE // 1_000_000
+    samples = min(elapsed_us * SAMPLE_RATE // 1_000_000, int(MAX_WAV_SECONDS * SAMPLE_RATE))
+    if samples == 0:
+        # No frame was ever written: FreeSWITCH removes the file.
+        channel.set_var("RECORD_DISCARDED", "true")
+        cause = "empty-file"
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(recording.path)
+    else:
+        write_wav(recording.path, samples, channel.audio, recording.layout)
+        # Without silence detection FreeSWITCH assumes speech: a hangup ends
+        # it "success-silence", a stop or the limit "success-maxtime".
+        cause = cause or ("success-maxtime" if channel.up else "success-silence")
     channel.set_var("record_samples", str(samples))
-    channel.set_var("record_seconds", str(elapsed_us // 1_000_000))
-    channel.set_var("record_ms", str(elapsed_us // 1000))
-    if cause:
-        channel.set_var("record_completion_cause", cause)
-    write_wav(recording.path, elapsed_us / 1_000_000)
-    suffix = [("Record-File-Path", recording.path)]
-    if cause:
-        suffix.append(("Record-Completion-Cause", cause))
+    channel.set_var("record_seconds", str(samples // SAMPLE_RATE))
+    channel.set_var("record_ms", str(samples // (SAMPLE_RATE // 1000)))
+    channel.set_var("record_completion_cause", cause)
+    suffix = [("Record-File-Path", recording.path), ("Record-Completion-Cause", cause)]
     core.emit(channel, "RECORD_STOP", suffix=suffix)
 
 
@@ -109,18 +146,31 @@ def stop_recordings(core: SwitchCore, channel: Channel, path: str) -> bool:
     return bool(chosen)
 
 
-def write_wav(path: str, seconds: float) -> None:
-    """A valid PCM WAV file of silence; missing directories are created, as
-    FreeSWITCH creates them for recordings."""
+def write_wav(
+    path: str, frames: int, audio: ChannelAudio = SILENCE, layout: Layout | None = None
+) -> None:
+    """A valid PCM WAV file of `frames` frames (silence unless the channel
+    has audio); missing directories are created, as FreeSWITCH creates them
+    for recordings."""
+    layout = layout or Layout()
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
-    frames = int(min(max(seconds, 0.0), MAX_WAV_SECONDS) * SAMPLE_RATE)
     with wave.open(path, "wb") as out:
-        out.setnchannels(1)
+        out.setnchannels(layout.channels)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes(b"\x00\x00" * frames)
+        out.writeframes(render(audio, layout, frames, SAMPLE_RATE))
+
+
+def switch_true(value: str | None) -> bool:
+    """FreeSWITCH's switch_true: yes/on/true/t/enabled/active/allow or a non-zero number."""
+    if value is None:
+        return False
+    text = value.strip().lower()
+    if text in ("yes", "on", "true", "t", "enabled", "active", "allow"):
+        return True
+    return text.lstrip("-").isdigit() and int(text) != 0
 
 
 def dtmf(core: SwitchCore, channel: Channel, digit: str, duration_ms: int) -> None:

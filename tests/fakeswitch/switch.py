@@ -10,6 +10,7 @@ from typing import TypeVar
 import gevent
 
 from tests.fakeswitch import control, media
+from tests.fakeswitch.audio import ChannelAudio, Tone
 from tests.fakeswitch.causes import cause_name
 from tests.fakeswitch.channel import Channel, ChannelView
 from tests.fakeswitch.clock import EmulatedClock
@@ -122,12 +123,34 @@ class FakeSwitch:
         return channel
 
     def hangup(
-        self, uuid: str, cause: str = "NORMAL_CLEARING", headers: Mapping[str, str] | None = None
+        self,
+        uuid: str,
+        cause: str = "NORMAL_CLEARING",
+        headers: Mapping[str, str] | None = None,
+        *,
+        after: float = 0.0,
     ) -> None:
-        """The remote party of leg `uuid` hangs up (BYE; before answer, see control.py)."""
-        control.far_end_hangup(
-            self._core, self._live(uuid), cause_name(cause), tuple((headers or {}).items())
+        """The remote party of leg `uuid` hangs up (BYE; before answer, see
+        control.py), now or `after` emulated seconds from now (the switch's
+        own timer: a test can make a call last that long without sleeping)."""
+        channel = self._live(uuid)
+        name = cause_name(cause)
+        extra = tuple((headers or {}).items())
+        if after <= 0:
+            control.far_end_hangup(self._core, channel, name, extra)
+            return
+        self._core.spawn_for(
+            channel, after, lambda: control.far_end_hangup(self._core, channel, name, extra)
         )
+
+    def set_audio(
+        self, uuid: str, *, read: Iterable[Tone] = (), write: Iterable[Tone] = ()
+    ) -> None:
+        """What recordings of leg `uuid` hold (rendered as each one stops):
+        `read` tones come from its far end (a caller's voice), `write` tones
+        are sent to it (the callee's voice once bridged), in emulated seconds
+        from the recording's start. Default: silence."""
+        self._live(uuid).audio = ChannelAudio(read=tuple(read), write=tuple(write))
 
     def answer(self, uuid: str, headers: Mapping[str, str] | None = None) -> None:
         """The far end of a ringing outbound leg answers now (200 OK with `headers`)."""
