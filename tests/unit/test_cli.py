@@ -208,7 +208,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_subcommands_are_a_table() -> None:
-    assert [sub.name for sub in SUBCOMMANDS] == ["lint"]
+    assert [sub.name for sub in SUBCOMMANDS] == ["lint", "serve"]
 
 
 def test_installed_console_script() -> None:

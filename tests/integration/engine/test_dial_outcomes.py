@@ -207,3 +207,36 @@ def test_caller_hangs_up_while_connected(bridge: Bridge) -> None:
     assert bridge.calls.get(leg.sid).status.value == "completed"
     assert got["DialCallDuration"] == str(bridge.calls.get(leg.sid).duration)
     assert bridge.calls.get(parent.sid).status.value == "completed"
+
+
+def test_answer_on_bridge_answers_the_caller_only_when_a_leg_answers(bridge: Bridge) -> None:
+    bridge.switch.script("sip:desk@example.com", FarEnd.answer(after=2))
+    doc = '<Response><Dial answerOnBridge="true"><Sip>sip:desk@example.com</Sip></Dial></Response>'
+    bridge.app.reply("/voice", Reply.cxml(doc))
+    uuid = bridge.call_in()
+    bridge.hang_up_callee(uuid)
+    bridge.settle()
+
+    commands = bridge.switch.commands
+    (originate,) = bridge.originates()
+    order = [
+        commands.index(f"api uuid_ring_ready {uuid}"),
+        commands.index(originate),
+        commands.index(f"api uuid_answer {uuid}"),
+        commands.index(next(c for c in commands if c.startswith(f"api uuid_bridge {uuid}"))),
+    ]
+    assert order == sorted(order)
+    assert bridge.call_by_uuid(uuid).status.value == "completed"
+
+
+def test_answer_on_bridge_refuses_the_caller_with_the_dial_outcome(bridge: Bridge) -> None:
+    bridge.switch.script("sip:busy@example.com", FarEnd.busy())
+    doc = '<Response><Dial answerOnBridge="true"><Sip>sip:busy@example.com</Sip></Dial></Response>'
+    bridge.app.reply("/voice", Reply.cxml(doc))
+    uuid = bridge.call_in()
+    bridge.switch.wait_for_command(f"api uuid_kill {uuid}", timeout=WAIT)
+    bridge.settle()
+
+    assert f"api uuid_kill {uuid} USER_BUSY" in bridge.switch.commands
+    assert f"api uuid_answer {uuid}" not in bridge.switch.commands
+    assert bridge.call_by_uuid(uuid).status.value == "busy"
