@@ -11,7 +11,8 @@ for SIP calls and what a customer needs to tell callers apart:
 `<Dial action>` adds DialCallStatus, DialCallSid, DialCallDuration,
 DialSipCallId, DialSipResponseCode and one `DialSipHeader_X-Name` per X-
 header of the final response (the 200 OK when connected, else the failure
-response, e.g. the X-Reason of a 486), in header-name order.
+response, e.g. the X-Reason of a 486), in header-name order; then, for a
+completed recording, RecordingUrl, RecordingSid and RecordingDuration.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class DialResult:
     sip_call_id: str | None
     sip_response_code: int | None
     sip_headers: Mapping[str, str]
+    # RecordingUrl, RecordingSid, RecordingDuration of a completed <Dial record>
+    # (bridge.engine.recording_plan.recording_action_params).
+    recording: Params = ()
 
 
 def dial_action_params(party: CallParty, status: CallStatus, result: DialResult) -> Params:
@@ -80,6 +84,7 @@ def dial_action_params(party: CallParty, status: CallStatus, result: DialResult)
         params.append(("DialSipResponseCode", str(result.sip_response_code)))
     for name in sorted(result.sip_headers):
         params.append((f"DialSipHeader_{name}", result.sip_headers[name]))
+    params.extend(result.recording)
     return tuple(params)
 
 

@@ -2,9 +2,10 @@
 
 The engine talks to FreeSWITCH only through `SwitchPort` (the Event Socket
 adapter, `bridge.esl.EventSocket`, fits it), to customer URLs through a
-`WebhookClient` (documents, action) and a `CallbackSink` (status callbacks:
-`bridge.webhooks.CallbackDispatcher` fits it), and to the database through
-`CallStore`. Tests hand it the real ones, pointed at loopback servers.
+`WebhookClient` (documents, action) and a `CallbackSink` (status and
+recording callbacks: `bridge.webhooks.CallbackDispatcher` fits it), and to
+the database through `CallStore` and `RecordingStore`. Tests hand it the
+real ones, pointed at loopback servers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from bridge.config import Settings
 from bridge.store.calls import CallStore
+from bridge.store.recordings import RecordingStore
 from bridge.webhooks.callbacks import StatusCallbackRequest
 from bridge.webhooks.client import WebhookClient
 
@@ -76,3 +78,6 @@ class CallServices:
     callbacks: CallbackSink
     timings: EngineTimings = field(default_factory=EngineTimings)
     clock: Callable[[], datetime] = utc_now
+    # Where `<Dial record>` keeps its recordings' rows (the REST API serves
+    # them from there). None: recordings are made and reported, but not kept.
+    recordings: RecordingStore | None = None
