@@ -79,6 +79,7 @@ class BridgeServer:
         settings = self.settings
         self.database = database = _open(settings.database)
         calls = CallStore(database)
+        recordings = RecordingStore(database)
         hooks = settings.webhooks
         self._transport = RequestsTransport(
             connect_timeout=hooks.connect_timeout, read_timeout=hooks.read_timeout
@@ -114,20 +115,21 @@ class BridgeServer:
             webhooks=client,
             callbacks=self.dispatcher,
             timings=timings,
+            recordings=recordings,
         )
         self.engine = Engine(services, self.esl.events)
         self.engine.start()
-        app = with_health(self._api(calls, database), self.health)
+        app = with_health(self._api(calls, recordings), self.health)
         self.http = WSGIServer((settings.http.host, settings.http.port), app, log=None)
         self.http.start()
         log.info("HTTP on http://%s:%d", settings.http.host, self.http.server_port)
         self._connector = gevent.spawn(self._connect)
 
-    def _api(self, calls: CallStore, database: Database) -> WsgiApp:
+    def _api(self, calls: CallStore, recordings: RecordingStore) -> WsgiApp:
         from bridge.api import create_app
 
         assert self.engine is not None
-        app = create_app(self.settings, calls, RecordingStore(database), self.engine)
+        app = create_app(self.settings, calls, recordings, self.engine)
         return app.wsgi_app
 
     def _connect(self) -> None:
