@@ -2,30 +2,39 @@
 
 1. Build every originate first (`bridge.switch.build_dial_originates`); a
    value the switch layer refuses fails the verb before anything is sent.
-2. Answer the caller, or (answerOnBridge) send it 180 and keep it ringing.
+2. Answer the caller, unless answerOnBridge: then it stays unanswered
+   until a leg is connected. What it hears meanwhile is
+   `bridge.engine.ringback` (a ringTone's tone from the start; without one,
+   180 or a tone at the first leg's 180/183).
 3. Record each leg (its own CallSid, ParentCallSid the caller, direction
    outbound-dial), route its channel uuid to this call, and send every
    `bgapi originate` at once; `initiated` is reported as each is accepted.
-4. Race: follow each leg's events; the first CHANNEL_ANSWER wins. The others
-   are killed with LOSE_RACE (right after the bridge, so that the caller is
-   connected first) and complete as canceled. `<Dial timeout>`
-   bounds the ringing at the switch (originate_timeout); the engine's own
-   guard kills what still rings `ring_guard` seconds later.
+4. Race: follow each leg's events; the first to ACCEPT wins: a leg accepts
+   as it answers, or, with `<Sip url>`, when its screening document ran to
+   its end (`bridge.engine.screening`; a declining leg is hung up and the
+   race goes on). The others are killed with LOSE_RACE (right after the
+   bridge, so that the caller is connected first) and complete as canceled.
+   `<Dial timeout>` bounds the ringing at the switch (originate_timeout);
+   the engine's own guard kills what still rings `ring_guard` seconds
+   later (answered legs being screened are left to finish).
 5. Connect: `park_after_bridge=true` on the caller (so that when the callee
    hangs up, FreeSWITCH parks the caller instead of hanging it up, and the
    document can go on: switch_ivr_multi_threaded_bridge in 1.10), answer the
    caller if it is not (trace s10: an unanswered caller is torn down by
-   uuid_bridge with 502), then `uuid_bridge caller winner`.
+   uuid_bridge with 502), then `uuid_bridge caller winner`, then
+   `sched_hangup +<timeLimit> <winner> ALLOTTED_TIMEOUT` (FreeSWITCH does
+   the timing; its scheduler drops the task when the leg ends first).
 6. Wait for the connected call to end (the callee's CHANNEL_HANGUP_COMPLETE).
+   With hangupOnStar, a DTMF `*` on the caller's channel (FreeSWITCH fires
+   DTMF as the bridge passes the caller's digits on) hangs the callee up;
+   the caller is parked and the document goes on.
 
 Interrupts: the caller hanging up cancels the legs still ringing (their
 status: canceled) and the dial reports DialCallStatus canceled (or completed
 if it was connected); a REST redirect or end request cancels the legs, waits
 for them to settle, and goes on up. Every leg is always reported to the end.
 
-Left for the next issue, with their places marked: the `<Sip url>` screening
-document (between the win and the bridge), recording, `timeLimit`,
-`hangupOnStar` and ring tones.
+What the action then reports is `bridge.engine.dial_result`.
 """
 
 from __future__ import annotations
@@ -33,16 +42,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid as uuidlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bridge.cxml.models import CallProgressEvent, Dial
+from bridge.cxml.models import CallProgressEvent, Dial, Sip
+from bridge.engine.dial_result import dial_result
 from bridge.engine.errors import CommandRefused, VerbFailed
 from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
 from bridge.engine.legs import Change, Leg
 from bridge.engine.params import CallParty, DialResult, sip_address
 from bridge.engine.progress import CallbackTarget, ProgressReporter
+from bridge.engine.ringback import Ringback
+from bridge.engine.screening import Screenings, Verdict, verdict_of
 from bridge.engine.session import CallSession
-from bridge.engine.statuses import ENDED_BY_CAUSE, EndedBy, dial_call_status
+from bridge.engine.statuses import ENDED_BY_CAUSE, EndedBy
 from bridge.esl.errors import EslError
 from bridge.esl.events import ChannelEvent, JobResult
 from bridge.ids import new_call_sid
@@ -54,6 +67,7 @@ from bridge.switch import (
     OriginateCommand,
     UnsafeValue,
     build_dial_originates,
+    sched_hangup,
     uuid_bridge,
     uuid_kill,
     uuid_setvar,
@@ -74,20 +88,24 @@ class DialRun:
         self.winner: Leg | None = None
         self.connected = False
         self.caller_hung_up = False
+        self._sips: dict[str, Sip] = {}
+        self.screenings = Screenings(call)
+        self.ringback = Ringback(call, dial)
 
     # -- the whole dial ---------------------------------------------------------
 
     def run(self) -> DialResult:
         commands = self._prepare()
-        if self.dial.answer_on_bridge:
-            self.call.ring()
-        else:
+        if not self.dial.answer_on_bridge:
             self.call.answer()
         try:
             self._originate(commands)
+            self.ringback.dial_started()
             winner = self._race()
-            if winner is not None:
-                # Next issue: the <Sip url> screening document runs on the winner here.
+            self.screenings.stop_all()
+            if winner is None:
+                self.ringback.stop()
+            else:
                 self._connect(winner)
                 # Connected first, then the losers: the caller hears the callee
                 # without waiting for nine kills.
@@ -105,6 +123,8 @@ class DialRun:
         except BaseException:
             self._stop(EndedBy.CANCELED)
             raise
+        finally:
+            self.screenings.stop_all()
         self._settle()
         return self._result()
 
@@ -165,6 +185,7 @@ class DialRun:
                 )
             )
             self.legs.append(leg)
+            self._sips[leg.call_sid] = sip
             self.reporters[leg.call_sid] = ProgressReporter(services, party, target)
             self._by_uuid[leg.uuid.lower()] = leg
             call.own(leg.uuid)
@@ -188,13 +209,13 @@ class DialRun:
 
     def _race(self) -> Leg | None:
         timings = self.call.services.timings
-        deadline = time.monotonic() + self.dial.timeout + timings.ring_guard
+        deadline: float | None = time.monotonic() + self.dial.timeout + timings.ring_guard
         while self.winner is None:
             if all(leg.over for leg in self.legs):
                 return None
             item = self.call.wait(deadline)
             if item is None:
-                ringing = [leg.call_sid for leg in self.legs if not leg.over]
+                ringing = [leg.call_sid for leg in self.legs if not leg.over and not leg.answered]
                 log.warning(
                     "call %s: <Dial> on line %d: legs %s still ringing %s s after its "
                     "timeout of %d s; the bridge ends them",
@@ -205,8 +226,12 @@ class DialRun:
                     self.dial.timeout,
                 )
                 for leg in self.legs:
-                    self._kill(leg, EndedBy.RING_TIMEOUT)
-                return None
+                    if not leg.answered:
+                        self._kill(leg, EndedBy.RING_TIMEOUT)
+                if not self.screenings.active:
+                    return None
+                deadline = None  # the screenings end by themselves (or with their legs)
+                continue
             self._dispatch(item)
         return self.winner
 
@@ -219,7 +244,12 @@ class DialRun:
 
     def _dispatch(self, item: object) -> None:
         leg: Leg | None = None
-        if isinstance(item, ChannelEvent) and item.uuid is not None:
+        verdict = verdict_of(item)
+        if verdict is not None:
+            self._judge(verdict)
+        elif isinstance(item, ChannelEvent) and item.uuid is not None:
+            self.ringback.observe(item)
+            self.screenings.feed(item)
             leg = self._by_uuid.get(item.uuid.lower())
             if leg is not None:
                 self._apply(leg, leg.on_event(item))
@@ -245,14 +275,43 @@ class DialRun:
         for change in changes:
             if change is Change.RINGING:
                 reporter.step(CallProgressEvent.RINGING)
+                if self.winner is None:
+                    self.ringback.progress()
             elif change is Change.ANSWERED:
                 if self.winner is None and leg.ended_by is None:
-                    self.winner = leg
                     reporter.step(CallProgressEvent.ANSWERED)
+                    sip = self._sips[leg.call_sid]
+                    if sip.url is None:
+                        self.winner = leg
+                    else:
+                        party = replace(reporter.party, sip_call_id=leg.sip_call_id)
+                        self.screenings.start(leg.uuid, sip, party, leg.answer_headers)
                 else:
                     self._kill(leg, EndedBy.LOST_RACE)
+            elif change is Change.HUNG_UP:
+                self.screenings.stop(leg.uuid)
             elif change is Change.OVER:
                 self._report_end(leg, reporter)
+
+    def _judge(self, verdict: Verdict) -> None:
+        """A screening ended: the first leg to accept wins; a declining one is hung up."""
+        self.screenings.done(verdict)
+        leg = self._by_uuid.get(verdict.leg_uuid.lower())
+        if leg is None or leg.hung_up or leg.ended_by is not None:
+            return
+        log.info(
+            "call %s: leg %s %s: %s",
+            self.call.call_sid,
+            leg.call_sid,
+            "accepted" if verdict.accepted else "declined",
+            verdict.reason,
+        )
+        if not verdict.accepted:
+            self._kill(leg, EndedBy.DECLINED)
+        elif self.winner is None:
+            self.winner = leg
+        else:
+            self._kill(leg, EndedBy.LOST_RACE)
 
     def _report_end(self, leg: Leg, reporter: ProgressReporter) -> None:
         at = None
@@ -269,7 +328,8 @@ class DialRun:
     # -- killing ---------------------------------------------------------------------
 
     def _kill(self, leg: Leg, why: EndedBy) -> None:
-        """End an unanswered leg (or a late answerer) for `why`, once."""
+        """End an unanswered leg (or a late answerer, or one being screened) for `why`, once."""
+        self.screenings.stop(leg.uuid)
         if leg.over or leg.ended_by is not None or leg is self.winner:
             return
         leg.ended_by = why
@@ -287,6 +347,8 @@ class DialRun:
     def _stop(self, why: EndedBy) -> None:
         """Stop everything in flight: ringing legs for `why`; a connected callee is
         hung up (when the caller hung up, FreeSWITCH does that itself)."""
+        if why is not EndedBy.CALLER_GONE:
+            self.ringback.stop()
         for leg in self.legs:
             if leg is self.winner:
                 if why is not EndedBy.CALLER_GONE:
@@ -297,7 +359,7 @@ class DialRun:
     def _settle(self) -> None:
         """Wait (uninterrupted) for every leg's final events, then report what is known."""
         deadline = time.monotonic() + self.call.services.timings.settle
-        while not all(leg.over for leg in self.legs):
+        while not all(leg.over for leg in self.legs) or self.ringback.pending:
             item = self.call.wait(deadline, interruptible=False)
             if item is None:
                 break
@@ -318,10 +380,14 @@ class DialRun:
 
     def _connect(self, winner: Leg) -> None:
         call = self.call
+        self.ringback.stop()
         try:
             call.api(uuid_setvar(call.uuid, "park_after_bridge", "true"))
             if not call.answered:
                 call.answer()
+            # Scheduled as the bridge is made: FreeSWITCH counts the timeLimit.
+            limit = sched_hangup(self.dial.time_limit, winner.uuid, HangupCause.ALLOTTED_TIMEOUT)
+            call.try_api(limit)
             call.api(uuid_bridge(call.uuid, winner.uuid))
         except (EslError, CommandRefused) as error:
             if call.caller_left():
@@ -340,35 +406,28 @@ class DialRun:
         self.connected = True
 
     def _stay_connected(self, winner: Leg) -> None:
-        # Next issue: timeLimit (sched_hangup), hangupOnStar (DTMF '*' on the
-        # caller) and recording act while the call is connected, here.
         while not winner.over:
             item = self.call.wait(None)
+            if self.dial.hangup_on_star and self._star_from_caller(item):
+                log.info("call %s: the caller pressed *: hanging up the callee", self.call.call_sid)
+                self._hang_up_connected(winner)
             self._dispatch(item)
+
+    def _star_from_caller(self, item: object) -> bool:
+        return (
+            isinstance(item, ChannelEvent)
+            and item.name == "DTMF"
+            and item.dtmf_digit == "*"
+            and item.uuid is not None
+            and item.uuid.lower() == self.call.uuid.lower()
+        )
 
     # -- the result --------------------------------------------------------------------
 
     def _result(self) -> DialResult:
-        statuses = [leg.final_status() for leg in self.legs]
-        status = dial_call_status(
-            statuses,
-            connected=self.connected,
+        return dial_result(
+            self.legs,
+            winner=self.winner if self.connected else None,
             caller_hung_up_first=self.caller_hung_up and not self.connected,
-        )
-        reported: Leg | None = self.winner if self.connected else None
-        if reported is None:
-            reported = next(
-                (leg for leg, s in zip(self.legs, statuses, strict=True) if s is status),
-                self.legs[0] if self.legs else None,
-            )
-        if reported is None:
-            return DialResult(status, None, 0, None, None, {})
-        duration = self.durations.get(reported.call_sid, 0) if self.connected else 0
-        return DialResult(
-            status=status,
-            call_sid=reported.call_sid,
-            duration=duration,
-            sip_call_id=reported.sip_call_id,
-            sip_response_code=reported.sip_response_code(),
-            sip_headers=reported.response_headers(),
+            durations=self.durations,
         )

@@ -38,6 +38,7 @@ class EndedBy(StrEnum):
     CANCELED = "canceled"  # the REST API or a redirect stopped the dial
     RING_TIMEOUT = "ring-timeout"  # the engine's guard after <Dial timeout>
     SHUTDOWN = "shutdown"  # the bridge is stopping
+    DECLINED = "declined"  # answered, then declined by its <Sip url> document
 
 
 ENDED_BY_STATUS: Mapping[EndedBy, CallStatus] = MappingProxyType(
@@ -47,6 +48,8 @@ ENDED_BY_STATUS: Mapping[EndedBy, CallStatus] = MappingProxyType(
         EndedBy.CANCELED: CallStatus.CANCELED,
         EndedBy.RING_TIMEOUT: CallStatus.NO_ANSWER,
         EndedBy.SHUTDOWN: CallStatus.CANCELED,
+        # Only reached for a leg that was not answered, which a declined one was.
+        EndedBy.DECLINED: CallStatus.COMPLETED,
     }
 )
 
@@ -58,6 +61,7 @@ ENDED_BY_CAUSE: Mapping[EndedBy, HangupCause] = MappingProxyType(
         EndedBy.CANCELED: HangupCause.ORIGINATOR_CANCEL,
         EndedBy.RING_TIMEOUT: HangupCause.NO_ANSWER,
         EndedBy.SHUTDOWN: HangupCause.SYSTEM_SHUTDOWN,
+        EndedBy.DECLINED: HangupCause.NORMAL_CLEARING,
     }
 )
 

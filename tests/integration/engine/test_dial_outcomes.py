@@ -219,13 +219,11 @@ def test_answer_on_bridge_answers_the_caller_only_when_a_leg_answers(bridge: Bri
 
     commands = bridge.switch.commands
     (originate,) = bridge.originates()
-    order = [
-        commands.index(f"api uuid_ring_ready {uuid}"),
-        commands.index(originate),
-        commands.index(f"api uuid_answer {uuid}"),
-        commands.index(next(c for c in commands if c.startswith(f"api uuid_bridge {uuid}"))),
-    ]
-    assert order == sorted(order)
+    ring = commands.index(f"api uuid_ring_ready {uuid}")
+    answer = commands.index(f"api uuid_answer {uuid}")
+    bridged = commands.index(next(c for c in commands if c.startswith(f"api uuid_bridge {uuid}")))
+    # Ringing while the legs ring; answered once one answered, before the bridge (s10).
+    assert ring < answer and commands.index(originate) < answer < bridged
     assert bridge.call_by_uuid(uuid).status.value == "completed"
 
 
