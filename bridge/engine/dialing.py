@@ -28,6 +28,9 @@
    With hangupOnStar, a DTMF `*` on the caller's channel (FreeSWITCH fires
    DTMF as the bridge passes the caller's digits on) hangs the callee up;
    the caller is parked and the document goes on.
+7. `<Dial record>`: `bridge.engine.recording.DialRecorder` starts at the
+   first ringing leg or at the bridge, as `record` asks, and is stopped,
+   made final and reported once the legs settled, before the action.
 
 Interrupts: the caller hanging up cancels the legs still ringing (their
 status: canceled) and the dial reports DialCallStatus canceled (or completed
@@ -52,6 +55,7 @@ from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
 from bridge.engine.legs import Change, Leg
 from bridge.engine.params import CallParty, DialResult, sip_address
 from bridge.engine.progress import CallbackTarget, ProgressReporter
+from bridge.engine.recording import DialRecorder
 from bridge.engine.ringback import Ringback
 from bridge.engine.screening import Screenings, Verdict, verdict_of
 from bridge.engine.session import CallSession
@@ -88,6 +92,7 @@ class DialRun:
         self.winner: Leg | None = None
         self.connected = False
         self.caller_hung_up = False
+        self.recorder = DialRecorder(dial, call)  # <Dial record>: its hooks below
         self._sips: dict[str, Sip] = {}
         self.screenings = Screenings(call)
         self.ringback = Ringback(call, dial)
@@ -119,6 +124,7 @@ class DialRun:
         except Interrupt:
             self._stop(EndedBy.CANCELED)
             self._settle()
+            self.recorder.finish(self._dispatch)
             raise
         except BaseException:
             self._stop(EndedBy.CANCELED)
@@ -126,7 +132,8 @@ class DialRun:
         finally:
             self.screenings.stop_all()
         self._settle()
-        return self._result()
+        self.recorder.finish(self._dispatch)
+        return self.recorder.annotate(self._result())
 
     # -- 1. commands --------------------------------------------------------------
 
@@ -244,6 +251,7 @@ class DialRun:
 
     def _dispatch(self, item: object) -> None:
         leg: Leg | None = None
+        self.recorder.observe(item)
         verdict = verdict_of(item)
         if verdict is not None:
             self._judge(verdict)
@@ -275,6 +283,7 @@ class DialRun:
         for change in changes:
             if change is Change.RINGING:
                 reporter.step(CallProgressEvent.RINGING)
+                self.recorder.on_ringing()
                 if self.winner is None:
                     self.ringback.progress()
             elif change is Change.ANSWERED:
@@ -404,6 +413,7 @@ class DialRun:
             return
         winner.bridged = True
         self.connected = True
+        self.recorder.on_connected()
 
     def _stay_connected(self, winner: Leg) -> None:
         while not winner.over:

@@ -24,6 +24,7 @@ from bridge.esl import Backoff, EventSocket
 from bridge.store.calls import CallStore
 from bridge.store.db import Database, open_database
 from bridge.store.outbox import Outbox
+from bridge.store.recordings import RecordingStore
 from bridge.store.records import CallRecord, StatusChange
 from bridge.webhooks import CallbackDispatcher, RequestsTransport, RetryPolicy, WebhookClient
 from tests.fakeswitch import FakeSwitch, Profile
@@ -70,6 +71,7 @@ class Bridge:
     dispatcher: CallbackDispatcher
     database: Database
     settings: Settings
+    recordings: RecordingStore
 
     # -- driving ------------------------------------------------------------------
 
@@ -146,9 +148,14 @@ def signed(request: ReceivedRequest) -> bool:
 
 
 def start_bridge(tmp_path: Path, app: CustomerApp, switch: FakeSwitch, **changes: Any) -> Bridge:
-    settings = settings_for(app, database=str(tmp_path / "bridge.sqlite3"), **changes)
+    defaults = {
+        "database": str(tmp_path / "bridge.sqlite3"),
+        "recordings_dir": str(tmp_path / "recordings"),
+    }
+    settings = settings_for(app, **{**defaults, **changes})
     database = open_database(settings.database)
     calls = CallStore(database)
+    recordings = RecordingStore(database)
     outbox = Outbox(database)
     client = WebhookClient(
         RequestsTransport(
@@ -180,11 +187,14 @@ def start_bridge(tmp_path: Path, app: CustomerApp, switch: FakeSwitch, **changes
         webhooks=client,
         callbacks=dispatcher,
         timings=TIMINGS,
+        recordings=recordings,
     )
     engine = Engine(services, esl.events)
     esl.connect()
     engine.start()
-    return Bridge(switch, app, esl, engine, calls, outbox, dispatcher, database, settings)
+    return Bridge(
+        switch, app, esl, engine, calls, outbox, dispatcher, database, settings, recordings
+    )
 
 
 def stop_bridge(bridge: Bridge) -> None:
