@@ -128,12 +128,17 @@ class OutboundLeg:
         core.hangup(channel, "DESTINATION_OUT_OF_ORDER", interlude=created)
 
     def _timeout(self) -> float:
-        candidates = [self.request.timeout if self.request.timeout > 0 else 60]
-        for name in ("originate_timeout", "leg_timeout"):
-            seconds = leading_number(self.request.variable(name) or "")
-            if seconds:
-                candidates.append(seconds)
-        return float(min(candidates))
+        """switch_ivr_originate: `originate_timeout` (when > 0) replaces the API's
+        timeout argument (60 by default), whether longer or shorter; a leg's
+        `leg_timeout` (when > 0) ends that leg sooner."""
+        limit = self.request.timeout if self.request.timeout > 0 else 60
+        originate_timeout = leading_number(self.request.variable("originate_timeout") or "")
+        if originate_timeout:
+            limit = originate_timeout
+        leg_timeout = leading_number(self.request.variable("leg_timeout") or "")
+        if leg_timeout:
+            limit = min(limit, leg_timeout)
+        return float(limit)
 
     def _schedule(self, far_end: FarEnd) -> None:
         if far_end.kind == "challenge":

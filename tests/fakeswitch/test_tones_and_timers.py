@@ -74,3 +74,19 @@ def test_sched_hangup_counts_emulated_seconds(switch: FakeSwitch, client: EslTes
     assert done.get("Hangup-Cause") == "ALLOTTED_TIMEOUT"
     # 7 emulated seconds (70 ms of real time at the tests' scale).
     assert int(done.get("variable_billsec") or "0") >= 7
+
+
+def test_an_originate_timeout_over_60_s_replaces_the_default(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    # switch_ivr_originate: originate_timeout > 0 replaces the API's 60 s, also upwards.
+    switch.script("sip:slow@127.0.0.1", FarEnd.ring_forever())
+    job = client.bgapi(
+        f"originate {{origination_uuid={LEG},ignore_early_media=true,originate_timeout=120}}"
+        "sofia/external/sip:slow@127.0.0.1 &park()"
+    )
+    client.wait_event(lambda e: e.name == "CHANNEL_PROGRESS" and e.uuid == LEG)
+    assert client.job_result(job) == "-ERR NO_ANSWER\n"
+    done = client.wait_event(lambda e: e.name == "CHANNEL_HANGUP_COMPLETE" and e.uuid == LEG)
+    # 120 emulated seconds, not the 60 of the API's default (1.2 s of real time).
+    assert int(done.get("variable_mduration") or "0") >= 119_000
