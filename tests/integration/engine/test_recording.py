@@ -23,6 +23,7 @@ from gevent.pywsgi import WSGIServer
 
 from bridge.api import create_app
 from bridge.config import HttpSettings
+from bridge.engine.control import DocumentUrl
 from bridge.store.records import RecordingRecord
 from tests.fakeswitch import FarEnd, Tone
 from tests.integration.engine.harness import (
@@ -470,3 +471,56 @@ def test_a_recordings_dir_freeswitch_cannot_be_given_fails_the_dial(
     bridge.settle()
     assert bridge.originates() == []
     assert bridge.call_by_uuid(caller).status.value == "failed"
+
+
+def test_a_redirect_during_a_recorded_call_stops_and_reports_the_recording(
+    bridge: Bridge, api: str
+) -> None:
+    app = bridge.app
+    app.reply("/voice", Reply.cxml(document(bridge, record="record-from-answer")))
+    app.reply("/next", Reply.cxml("<Response><Hangup/></Response>"))
+    app.reply("/recording", Reply.empty())
+    bridge.switch.script(ALICE, FarEnd.answer(after=1))
+    caller = bridge.call_in()
+    bridge.switch.wait_for_event("RECORD_START", caller, timeout=WAIT)
+    sid = bridge.call_by_uuid(caller).sid
+
+    bridge.engine.redirect(ACCOUNT_SID, sid, DocumentUrl(app.url("/next")))
+    (completed,) = app.wait_for("/recording")
+    app.wait_for("/next")
+    bridge.settle()
+
+    (recording,) = bridge.recordings.list_recordings(sid)
+    path = Path(bridge.settings.recordings_dir).resolve() / ACCOUNT_SID / f"{recording.sid}.wav"
+    commands = bridge.switch.commands
+    (leg,) = bridge.children(sid)
+    # The callee is hung up, then the recording stopped, before the new document.
+    assert commands.index(f"api uuid_kill {leg.fs_uuid} NORMAL_CLEARING") < commands.index(
+        f"api uuid_record {caller} stop {path}"
+    )
+    assert params(completed)["RecordingStatus"] == "completed"
+    assert recording.status.value == "completed" and path.exists()
+    assert app.requests_to("/action") == ()  # a redirected <Dial> has no action
+
+
+def test_record_from_ringing_with_answer_on_bridge_pre_answers_the_caller(
+    bridge: Bridge, api: str
+) -> None:
+    recorded = recorded_call(
+        bridge,
+        callbacks=1,
+        far_end=FarEnd.answer(after=2),
+        record="record-from-ringing",
+        answerOnBridge="true",
+    )
+    caller = recorded.caller
+    # uuid_record needs media: FreeSWITCH pre-answers the caller (183) to
+    # record the ringing; the 200 OK still waits for the callee's answer.
+    record_start = bridge.switch.wait_for_event("RECORD_START", caller)
+    early = bridge.switch.wait_for_event("CHANNEL_PROGRESS_MEDIA", caller)
+    answered = bridge.switch.wait_for_event("CHANNEL_ANSWER", caller)
+    callee_answered = bridge.switch.wait_for_event("CHANNEL_ANSWER", recorded.callee)
+    assert early.sequence < record_start.sequence < callee_answered.sequence < answered.sequence
+    _, frames, _ = wav(recorded.path)
+    assert frames >= (2 + CALL_SECONDS) * RATE
+    assert recorded.recording.status.value == "completed"
