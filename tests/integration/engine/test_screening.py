@@ -44,7 +44,7 @@ def test_a_declined_leg_is_hung_up_and_the_next_leg_to_accept_is_connected(
         sip(bridge, "sip:b@example.com", "/screen_b", method="GET"),
         attributes='timeout="600"',
     )
-    app.reply("/screen_a", Reply.cxml("<Response><Pause/><Hangup/></Response>"))
+    app.reply("/screen_a", Reply.cxml("<Response><Hangup/></Response>"))
     app.reply("/screen_b", Reply.cxml("<Response><Say>A call from Bob</Say></Response>"))
 
     caller = bridge.call_in()
