@@ -37,6 +37,7 @@ the store or of a command are logged and never stop the call.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -216,6 +217,19 @@ class DialRecorder:
             or stop.header("Record-Completion-Cause") in DISCARDED_CAUSES
         ):
             return absent, 0, ABSENT_TOO_SHORT, "FreeSWITCH wrote no audio and removed the file"
+        if stop is None:
+            # FreeSWITCH may still be writing it (the stop was lost with the
+            # Event Socket): leave the file alone and count the time since the start.
+            started = self.started_at or self.call.services.clock()
+            elapsed = (self.call.services.clock() - started).total_seconds()
+            seconds = max(1, math.ceil(elapsed))
+            log.warning(
+                "call %s: recording %s: reported without RECORD_STOP, untrimmed, ~%d s",
+                self.call.call_sid,
+                self.sid,
+                seconds,
+            )
+            return RecordingStatus.COMPLETED, seconds, None, ""
         path = self.file.absolute
         trimmed = self.plan.trim
         try:
