@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from signalwire.voice_response import Dial, VoiceResponse
+
 from tests.fakeswitch import FarEnd
 from tests.integration.engine.harness import ACCOUNT_SID, CALLER, WAIT, Bridge, params, signed
 from tests.support.customer_app import Reply
@@ -189,3 +191,62 @@ def test_a_callee_hanging_up_during_its_screening_is_not_connected(bridge: Bridg
     assert params(action)["DialCallStatus"] == "no-answer"
     assert bridge.calls.get(leg.sid).status.value == "completed"
     assert not any(c.startswith("api uuid_bridge") for c in switch.commands)
+
+
+def test_the_seeds_fourth_example_in_full(bridge: Bridge) -> None:
+    # <Dial record="record-from-answer" callerId="alice" method="GET" action=...>
+    #   <Sip url=... statusCallbackEvent="ringing answered" statusCallback=...>
+    app, switch = bridge.app, bridge.switch
+    response = VoiceResponse()
+    verb = Dial(
+        record="record-from-answer",
+        caller_id="alice",
+        method="GET",
+        action=app.url("/after_dial"),
+    )
+    verb.sip(
+        "sip:dan@example.com?customheader=foo",
+        url=app.url("/whisper_audio"),
+        status_callback_event="ringing answered",
+        status_callback=app.url("/dial_events"),
+    )
+    response.append(verb)
+    app.reply("/voice", Reply.cxml(str(response)))
+    app.reply("/whisper_audio", Reply.cxml("<Response><Say>Incoming call</Say></Response>"))
+    app.reply("/dial_events", Reply.empty(204))
+    app.reply("/after_dial", Reply.cxml("<Response><Hangup/></Response>"))
+    switch.script("sip:dan@example.com", FarEnd.answer(after=1, headers={"X-Result": "ok"}))
+
+    caller = bridge.call_in()
+    (whisper,) = app.wait_for("/whisper_audio")
+    callee = bridge.hang_up_callee(caller)
+    ringing, answered = app.wait_for("/dial_events", count=2)
+    (action,) = app.wait_for("/after_dial")
+    bridge.settle()
+
+    parent = bridge.call_by_uuid(caller)
+    (leg,) = bridge.children(parent.sid)
+    (originate,) = bridge.originates()
+    assert "origination_caller_id_number=alice," in originate
+    assert "sip_h_X-customheader=foo," in originate
+    # The whisper ran on the callee's leg, with the leg's parameters, before the bridge.
+    assert whisper.method == "POST" and signed(whisper)
+    assert params(whisper)["CallSid"] == leg.sid
+    assert params(whisper)["From"] == "alice"
+    assert params(whisper)["SipHeader_X-Result"] == "ok"
+    commands = switch.commands
+    say = f"api uuid_broadcast {callee} speak::Incoming\\scall aleg"
+    bridged = f"api uuid_bridge {caller} {callee}"
+    recording = next(c for c in commands if c.startswith(f"api uuid_record {caller} start "))
+    assert commands.index(say) < commands.index(bridged) < commands.index(recording)
+    # Only the events asked for, for the leg.
+    assert [params(r)["CallStatus"] for r in (ringing, answered)] == ["ringing", "in-progress"]
+    assert len(app.requests_to("/dial_events")) == 2
+    got = params(action)
+    assert action.method == "GET" and signed(action)
+    assert (got["DialCallStatus"], got["DialCallSid"]) == ("completed", leg.sid)
+    assert got["DialSipHeader_X-Result"] == "ok"
+    assert got["RecordingUrl"].endswith(
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{got['RecordingSid']}"
+    )
+    assert bridge.calls.get(parent.sid).status.value == "completed"
