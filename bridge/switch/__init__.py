@@ -18,7 +18,9 @@ from bridge.switch.commands import (
     uuid_pre_answer,
     uuid_record,
     uuid_ring_ready,
+    uuid_send_dtmf,
     uuid_setvar,
+    uuid_speak,
 )
 from bridge.switch.escaping import UnsafeValue
 from bridge.switch.originate import (
@@ -65,5 +67,7 @@ __all__ = [
     "uuid_pre_answer",
     "uuid_record",
     "uuid_ring_ready",
+    "uuid_send_dtmf",
     "uuid_setvar",
+    "uuid_speak",
 ]

@@ -30,6 +30,14 @@ APPLICATION_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 RECORDING_PATH_PATTERN = re.compile(r"(?:/[A-Za-z0-9_.-]+)+")
 MAX_ARGUMENT_CHARS = 2048
 MAX_SCHEDULE_SECONDS = 86400 * 7
+# switch_core_session_send_dtmf_string ignores a string longer than 99.
+MAX_DTMF_CHARS = 99
+# Digits, A-D, and FreeSWITCH's pauses: 'w' 500 ms, 'W' 1 s (switch_core_io.c,
+# switch_rtp.c). Its other marks are left out on purpose: '+' (groups), '@'
+# (a tone length), a leading '~' (flags), lower-case a-d and F (flash).
+DTMF_PATTERN = re.compile(rf"[0-9*#A-DwW]{{1,{MAX_DTMF_CHARS}}}")
+# A TTS module and one of its voices, as `speak` takes them (engine|voice|text).
+TTS_WORD_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class BroadcastLeg(StrEnum):
@@ -99,6 +107,37 @@ def uuid_broadcast(
             check_text("application argument", argument, max_chars=MAX_ARGUMENT_CHARS)
         )
     return _join("uuid_broadcast", check_uuid(uuid), target, BroadcastLeg(leg).value)
+
+
+def uuid_speak(uuid: str, engine: str, voice: str, text: str) -> str:
+    """`uuid_broadcast <uuid> speak::<engine>|<voice>|<text> aleg`.
+
+    mod_dptools' `speak` splits its argument on '|' into at most three parts
+    (engine, voice, text), so the engine and the voice are plain words and the
+    text may not hold '|'; the text is otherwise checked and encoded as any
+    broadcast argument (see `uuid_broadcast`).
+    """
+    name = check_pattern("TTS engine", engine, TTS_WORD_PATTERN, "a TTS module name")
+    speaker = check_pattern("TTS voice", voice, TTS_WORD_PATTERN, "a TTS voice name")
+    if isinstance(text, str) and "|" in text:
+        raise UnsafeValue(
+            "text", "'|' is not allowed: FreeSWITCH's speak reads it as engine|voice|text"
+        )
+    spoken = check_text("text", text, max_chars=MAX_ARGUMENT_CHARS)
+    target = f"speak::{name}|{speaker}|{encode_argument(spoken)}"
+    return _join("uuid_broadcast", check_uuid(uuid), target, BroadcastLeg.ALEG.value)
+
+
+def uuid_send_dtmf(uuid: str, digits: str) -> str:
+    """`uuid_send_dtmf <uuid> <digits>`: RFC 2833 digits to the channel's far end.
+
+    1..99 of 0-9 * # A-D, with 'w' (a 0.5 s pause, as Twilio's) and 'W' (1 s).
+    FreeSWITCH pre-answers an unanswered channel to send them.
+    """
+    checked = check_pattern(
+        "digits", digits, DTMF_PATTERN, f"1..{MAX_DTMF_CHARS} of 0-9 * # A-D w W"
+    )
+    return _join("uuid_send_dtmf", check_uuid(uuid), checked)
 
 
 def uuid_break(uuid: str) -> str:
