@@ -250,3 +250,25 @@ def test_the_seeds_fourth_example_in_full(bridge: Bridge) -> None:
         f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{got['RecordingSid']}"
     )
     assert bridge.calls.get(parent.sid).status.value == "completed"
+
+
+def test_the_caller_hanging_up_during_a_screening_ends_the_screened_leg(bridge: Bridge) -> None:
+    app, switch = bridge.app, bridge.switch
+    switch.script("sip:a@example.com", FarEnd.answer(after=1))
+    dial(bridge, sip(bridge, "sip:a@example.com", "/screen"))
+    app.reply("/screen", Reply.cxml('<Response><Pause length="600"/></Response>'))
+
+    caller = bridge.call_in()
+    app.wait_for("/screen")
+    switch.hangup(caller)
+    (action,) = app.wait_for("/action")
+    bridge.settle()
+
+    leg = bridge.children(bridge.call_by_uuid(caller).sid)[0]
+    assert f"api uuid_kill {leg.fs_uuid} ORIGINATOR_CANCEL" in switch.commands
+    assert (params(action)["CallStatus"], params(action)["DialCallStatus"]) == (
+        "completed",
+        "canceled",
+    )
+    assert bridge.calls.get(leg.sid).status.value == "completed"  # it had answered
+    assert callbacks_of(bridge, leg.sid)[-1] == "completed"
