@@ -115,6 +115,18 @@ def uuid_break(core: SwitchCore, args: str) -> str:
     return "+OK\n"
 
 
+def uuid_send_dtmf(core: SwitchCore, args: str) -> str:
+    argv = _args(args, 2)
+    if len(argv) < 2 or not argv[0] or not argv[1]:
+        return "-USAGE: <uuid> <dtmf_data>\n"
+    channel = core.live(argv[0])
+    if channel is None:
+        return "-ERR Cannot locate session!\n"
+    if not media.send_dtmf(core, channel, argv[1]):
+        return "-ERR Operation failed\n"
+    return f"+OK {argv[0]} sent DTMF {argv[1]}.\n"
+
+
 def uuid_record(core: SwitchCore, args: str) -> str:
     usage = "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n"
     argv = _args(args, 5)
@@ -248,6 +260,7 @@ HANDLERS: dict[str, Handler] = {
     "uuid_broadcast": uuid_broadcast,
     "uuid_break": uuid_break,
     "uuid_record": uuid_record,
+    "uuid_send_dtmf": uuid_send_dtmf,
     "uuid_dump": uuid_dump,
     "sched_hangup": sched_hangup,
     "hupall": hupall,

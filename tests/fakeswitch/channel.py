@@ -232,6 +232,8 @@ class Channel:
     recordings: list[Recording] = field(default_factory=list)
     audio: ChannelAudio = SILENCE  # what a recording of it hears (tests set it)
     playing: tuple[str, str, str] | None = None  # application, data, Application-UUID
+    # What uuid_send_dtmf sent to the channel's far end, pauses ('w', 'W') included.
+    sent_dtmf: str = ""
     last_app: str = ""
     destroyed: bool = False
     event_names: list[str] = field(default_factory=list)
@@ -355,6 +357,7 @@ class ChannelView:
     recordings: tuple[str, ...]
     event_names: tuple[str, ...]
     destroyed: bool
+    sent_dtmf: str = ""
 
     @classmethod
     def of(cls, channel: Channel) -> ChannelView:
@@ -374,4 +377,5 @@ class ChannelView:
             recordings=tuple(recording.path for recording in channel.recordings),
             event_names=tuple(channel.event_names),
             destroyed=channel.destroyed,
+            sent_dtmf=channel.sent_dtmf,
         )

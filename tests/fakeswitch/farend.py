@@ -32,7 +32,9 @@ class FarEnd:
     final response (they become `variable_sip_rh_<name>`);
     `provisional_headers`: those of the 180/183 (`variable_sip_ph_<name>`).
     `hangup_after`: seconds after the answer at which the far end sends BYE
-    with `bye_headers` (`variable_sip_bye_h_<name>`).
+    with `bye_headers` (`variable_sip_bye_h_<name>`). `ignore_timeout`: the
+    switch's originate/leg timer never fires for this leg (a fault: it is how
+    tests prove the engine's own ring guard).
     """
 
     kind: str
@@ -48,6 +50,7 @@ class FarEnd:
     username: str | None = None
     password: str | None = None
     then: FarEnd | None = None
+    ignore_timeout: bool = False
 
     @classmethod
     def answer(
@@ -116,15 +119,20 @@ class FarEnd:
         *,
         early_media: bool = False,
         provisional_headers: Mapping[str, str] | None = None,
+        ignore_timeout: bool = False,
     ) -> FarEnd:
         """180 at once and nothing more: the leg rings until it is cancelled,
         killed, answered through `FakeSwitch.answer`, or its originate/leg
-        timeout expires (NO_ANSWER, FreeSWITCH sends CANCEL: 487)."""
+        timeout expires (NO_ANSWER, FreeSWITCH sends CANCEL: 487).
+
+        `ignore_timeout=True` is a fault no healthy FreeSWITCH has: the
+        originate timeout never fires, so only a kill or a hangup ends it."""
         return cls(
             kind="ring_forever",
             ring_after=0.0,
             early_media_after=0.0 if early_media else None,
             provisional_headers=_pairs(provisional_headers),
+            ignore_timeout=ignore_timeout,
         )
 
     @classmethod

@@ -19,7 +19,7 @@ from tests.fakeswitch.audio import SILENCE, ChannelAudio, Layout, render
 from tests.fakeswitch.channel import Channel, Recording
 from tests.fakeswitch.control import pre_answer
 from tests.fakeswitch.core import SwitchCore
-from tests.fakeswitch.dialstring import leading_number
+from tests.fakeswitch.dialstring import leading_number, separate
 
 MAX_WAV_SECONDS = 60.0
 SAMPLE_RATE = 8000
@@ -171,6 +171,31 @@ def switch_true(value: str | None) -> bool:
     if text in ("yes", "on", "true", "t", "enabled", "active", "allow"):
         return True
     return text.lstrip("-").isdigit() and int(text) != 0
+
+
+# switch_utils.h is_dtmf: what switch_core_session_send_dtmf_string sends
+# (F is a flash; 'w' and 'W' are pauses of 500 ms and 1 s).
+SENDABLE_DTMF = frozenset("0123456789*#ABCDabcdwWFf")
+MAX_DTMF_STRING = 99
+
+
+def send_dtmf(core: SwitchCore, channel: Channel, dtmf_data: str) -> bool:
+    """switch_core_session_send_dtmf_string (uuid_send_dtmf): False for
+    FreeSWITCH's "-ERR Operation failed". A leading '~' changes flags only,
+    '+' separates groups and '@<ms>' ends a group with its tone length; the
+    channel is pre-answered; characters that are not DTMF are skipped."""
+    if dtmf_data.startswith("~"):
+        dtmf_data = dtmf_data[1:]
+    if not dtmf_data or not channel.up or len(dtmf_data) > MAX_DTMF_STRING:
+        return False
+    groups = separate(dtmf_data, "+", 256)
+    if groups:
+        pre_answer(core, channel)
+    sent = "".join(
+        char for group in groups for char in group.partition("@")[0] if char in SENDABLE_DTMF
+    )
+    channel.sent_dtmf += sent
+    return bool(sent)
 
 
 def dtmf(core: SwitchCore, channel: Channel, digit: str, duration_ms: int) -> None:

@@ -115,7 +115,8 @@ class OutboundLeg:
         core.run_state(channel, "CS_CONSUME_MEDIA", STATE_NUMBERS["CS_CONSUME_MEDIA"])
         channel.originating = True
         self._schedule(self.far_end)
-        core.spawn_for(channel, self._timeout(), self.timeout)
+        if not self.far_end.ignore_timeout:
+            core.spawn_for(channel, self._timeout(), self.timeout)
 
     def _refuse_tls(self) -> None:
         """Trace s6: the INVITE cannot leave; the channel dies before CHANNEL_CREATE."""

@@ -109,6 +109,22 @@ def test_a_ring_timeout_cancels_with_no_answer_in_scaled_time(
     assert names(client)[6:8] == ["CHANNEL_PROGRESS", "CHANNEL_CALLSTATE"]
 
 
+def test_a_far_end_that_ignores_the_timeout_rings_until_something_ends_it(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    """The fault the engine's ring guard exists for: originate_timeout=5 never fires."""
+    switch.script("sip:stuck@127.0.0.1", FarEnd.ring_forever(ignore_timeout=True))
+    job = client.bgapi(
+        f"originate {{origination_uuid={UUID},ignore_early_media=true,originate_timeout=5}}"
+        "sofia/external/stuck@127.0.0.1 &park()"
+    )
+    switch.wait_for_event("CHANNEL_PROGRESS", UUID)
+    switch.hangup(UUID, cause="USER_BUSY", after=20)  # the switch's timer, in emulated s
+    assert client.job_result(job) == "-ERR USER_BUSY\n"
+    done = last(client, "CHANNEL_HANGUP_COMPLETE")
+    assert int(done["variable_mduration"]) >= 19_900  # rang past its 5 s timeout
+
+
 def test_leg_timeout_and_no_response(switch: FakeSwitch, client: EslTestClient) -> None:
     switch.script("sip:void@127.0.0.1", FarEnd.no_response())
     assert originate(client, "sip:void@127.0.0.1", ",leg_timeout=2") == "-ERR NO_ANSWER\n"

@@ -197,6 +197,32 @@ def test_dtmf_from_a_leg(switch: FakeSwitch, client: EslTestClient) -> None:
     assert (dtmf.uuid, dtmf.get("DTMF-Source")) == (B_LEG, "RTP")
 
 
+def test_dtmf_sent_to_a_legs_far_end(switch: FakeSwitch, client: EslTestClient) -> None:
+    answered_b_leg(switch, client)
+    assert client.api(f"uuid_send_dtmf {B_LEG} 12w#W") == f"+OK {B_LEG} sent DTMF 12w#W.\n"
+    # switch_core_session_send_dtmf_string: '+' groups, '@' a tone length, '~' flags.
+    assert client.api(f"uuid_send_dtmf {B_LEG} ~3+4@500") == f"+OK {B_LEG} sent DTMF ~3+4@500.\n"
+    view = switch.channel(B_LEG)
+    assert view is not None and view.sent_dtmf == "12w#W34"
+    # Sent, not received: no DTMF event on the channel itself.
+    assert not [e for e in client.events if e.name == "DTMF"]
+    assert client.api(f"uuid_send_dtmf {B_LEG} xyz") == "-ERR Operation failed\n"
+    assert client.api(f"uuid_send_dtmf {B_LEG} {'1' * 100}") == "-ERR Operation failed\n"
+    assert client.api(f"uuid_send_dtmf {B_LEG}") == "-USAGE: <uuid> <dtmf_data>\n"
+    assert client.api("uuid_send_dtmf nothing 1") == "-ERR Cannot locate session!\n"
+
+
+def test_dtmf_to_an_unanswered_caller_pre_answers_it(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    uuid = switch.inbound_call("15551234")
+    parked(client, uuid)
+    assert client.api(f"uuid_send_dtmf {uuid} 5") == f"+OK {uuid} sent DTMF 5.\n"
+    client.wait_event(lambda e: e.name == "CHANNEL_PROGRESS_MEDIA" and e.uuid == uuid)
+    view = switch.channel(uuid)
+    assert view is not None and view.sent_dtmf == "5" and not view.answered
+
+
 def test_a_bridge_stops_a_running_broadcast_first() -> None:
     with FakeSwitch(time_scale=0.01, playback_seconds=1000) as switch:
         assert switch.address is not None
