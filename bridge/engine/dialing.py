@@ -275,7 +275,7 @@ class DialRun:
                     item.detail,
                 )
                 self._apply(leg, leg.on_vanished(item))
-        if leg is not None and leg.ended_by is not None and not leg.kill_sent and not leg.over:
+        if leg is not None and leg.ended_by is not None and not leg.kill_sent and not leg.hung_up:
             self._send_kill(leg)  # the first kill found no channel yet: try again
 
     def _apply(self, leg: Leg, changes: list[Change]) -> None:
