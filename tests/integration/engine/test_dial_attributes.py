@@ -103,7 +103,9 @@ def test_answer_on_bridge_with_ring_tone_pre_answers_and_plays_the_country_tone(
     bridge.switch.script("sip:desk@example.com", FarEnd.ring_forever())
     serve(
         bridge,
-        '<Dial answerOnBridge="true" ringTone="uk"><Sip>sip:desk@example.com</Sip></Dial>',
+        # A long timeout: the test answers the ringing leg by hand, whatever the load.
+        '<Dial answerOnBridge="true" ringTone="uk" timeout="600">'
+        "<Sip>sip:desk@example.com</Sip></Dial>",
     )
     caller = bridge.call_in()
     tone = f"api uuid_broadcast {caller} playback::{UK_RING} aleg"
@@ -142,7 +144,10 @@ def test_answer_on_bridge_without_ring_tone_passes_the_callee_progress_on(
     bridge: Bridge, early_media: bool
 ) -> None:
     bridge.switch.script("sip:desk@example.com", FarEnd.ring_forever(early_media=early_media))
-    serve(bridge, '<Dial answerOnBridge="true"><Sip>sip:desk@example.com</Sip></Dial>')
+    serve(
+        bridge,
+        '<Dial answerOnBridge="true" timeout="600"><Sip>sip:desk@example.com</Sip></Dial>',
+    )
     caller = bridge.call_in()
     bridge.switch.wait_for_command(f"api uuid_ring_ready {caller}", timeout=WAIT)
     callee = leg_uuid(bridge, caller)
