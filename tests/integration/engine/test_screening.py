@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from signalwire.voice_response import Dial, VoiceResponse
 
 from tests.fakeswitch import FarEnd
@@ -272,3 +274,45 @@ def test_the_caller_hanging_up_during_a_screening_ends_the_screened_leg(bridge: 
     )
     assert bridge.calls.get(leg.sid).status.value == "completed"  # it had answered
     assert callbacks_of(bridge, leg.sid)[-1] == "completed"
+
+
+def test_a_redirect_in_the_screening_document_goes_on_with_the_same_leg(bridge: Bridge) -> None:
+    app, switch = bridge.app, bridge.switch
+    audio = app.url("/jingle.wav")
+    switch.script("sip:a@example.com", FarEnd.answer(after=1))
+    dial(bridge, sip(bridge, "sip:a@example.com", "/screen"))
+    app.reply(
+        "/screen", Reply.cxml(f"<Response><Redirect>{app.url('/next')}</Redirect></Response>")
+    )
+    app.reply("/next", Reply.cxml(f"<Response><Play>{audio}</Play></Response>"))
+
+    caller = bridge.call_in()
+    callee = bridge.hang_up_callee(caller)
+    (action,) = app.wait_for("/action")
+    bridge.settle()
+
+    (first,) = app.requests_to("/screen")
+    (following,) = app.requests_to("/next")
+    assert params(following) == params(first)  # the leg's parameters again, POST
+    assert following.method == "POST" and signed(following)
+    commands = switch.commands
+    assert commands.index(f"api uuid_broadcast {callee} playback::{audio} aleg") < (
+        commands.index(f"api uuid_bridge {caller} {callee}")
+    )
+    assert params(action)["DialCallStatus"] == "completed"
+
+
+def test_say_without_text_to_speech_declines_the_leg(bridge: Bridge) -> None:
+    bridge.configure(media=replace(bridge.settings.media, tts_engine=None))
+    app, switch = bridge.app, bridge.switch
+    switch.script("sip:a@example.com", FarEnd.answer(after=1))
+    dial(bridge, sip(bridge, "sip:a@example.com", "/screen"))
+    app.reply("/screen", Reply.cxml("<Response><Say>Hello</Say></Response>"))
+
+    bridge.call_in()
+    (action,) = app.wait_for("/action")
+    bridge.settle()
+
+    assert params(action)["DialCallStatus"] == "no-answer"
+    assert not any(c.startswith("api uuid_bridge") for c in switch.commands)
+    assert not any("speak" in c for c in switch.commands)
