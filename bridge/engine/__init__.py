@@ -12,6 +12,11 @@
     run_call                          program.py: documents and verbs, to the end
     verbs.execute / verbs.EXECUTORS   verbs/: one module per verb executor
     DialRun                           dialing.py: the <Dial><Sip> race and bridge
+    Screenings, Screening             screening.py: <Sip url> documents on the
+                                      callee's leg before it is connected
+    Ringback, RING_TONES              ringback.py: what the caller hears while
+                                      the legs ring (ringTone, 180s)
+    dial_result                       dial_result.py: the action's Dial* values
     statuses                          statuses.py: constant status tables
 
 Flow of an inbound call: CHANNEL_PARK (cxml_inbound=true) -> Switchboard ->
