@@ -36,6 +36,11 @@ def play_once(call: CallSession, verb: str, line: int, application: str, argumen
         command = uuid_broadcast(call.uuid, application, argument, BroadcastLeg.ALEG)
     except UnsafeValue as error:
         raise VerbFailed(line, verb, f"cannot be played: {error}") from None
+    return broadcast_and_wait(call, command, application)
+
+
+def broadcast_and_wait(call: CallSession, command: str, application: str) -> str:
+    """Send a built `uuid_broadcast` of `application` and wait until it completed."""
     call.api(command)
     while True:
         try:

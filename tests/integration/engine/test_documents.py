@@ -172,10 +172,8 @@ def test_say_speaks_through_the_configured_tts_engine(bridge: Bridge) -> None:
     commands = [c for c in bridge.switch.commands if c.startswith("api uuid_") and uuid in c]
     assert commands == [
         f"api uuid_answer {uuid}",
-        f"api uuid_setvar {uuid} tts_engine flite",
-        f"api uuid_setvar {uuid} tts_voice kal",
-        f"api uuid_broadcast {uuid} speak::Hello\\sthere aleg",
-        f"api uuid_broadcast {uuid} speak::Hello\\sthere aleg",
+        f"api uuid_broadcast {uuid} speak::flite|kal|Hello\\sthere aleg",
+        f"api uuid_broadcast {uuid} speak::flite|kal|Hello\\sthere aleg",
         f"api uuid_kill {uuid} NORMAL_CLEARING",
     ]
 
