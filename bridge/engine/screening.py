@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import gevent
 from gevent.queue import Empty, Queue
@@ -51,10 +51,11 @@ from bridge.engine.errors import CommandRefused
 from bridge.engine.interrupts import IoDone
 from bridge.engine.params import CallParty, call_params
 from bridge.engine.session import CallSession
+from bridge.engine.tts_voices import VoiceRefused, speaker_for
 from bridge.esl.errors import EslError
 from bridge.esl.events import ChannelEvent
 from bridge.store.records import CallStatus
-from bridge.switch import BroadcastLeg, UnsafeValue, uuid_broadcast, uuid_setvar
+from bridge.switch import BroadcastLeg, UnsafeValue, uuid_broadcast, uuid_speak
 from bridge.webhooks.documents import DocumentUnavailable, fetch_document
 from bridge.webhooks.parameters import Params
 
@@ -177,20 +178,28 @@ class Screening:
     # -- verbs on the callee's channel ---------------------------------------
 
     def _say(self, verb: Say) -> None:
+        """As the caller's <Say> (bridge.engine.verbs.say): the same voice table."""
         media = self.call.services.settings.media
         if media.tts_engine is None:
             self._fail(verb.line, "Say", "text to speech is not configured ([media] tts_engine)")
-        self._command(uuid_setvar, self.uuid, "tts_engine", media.tts_engine, line=verb.line)
-        self._command(uuid_setvar, self.uuid, "tts_voice", media.tts_voice, line=verb.line)
+        try:
+            speaker = speaker_for(media, verb.voice, verb.language)
+            command = uuid_speak(self.uuid, speaker.engine, speaker.voice, verb.text)
+        except (VoiceRefused, UnsafeValue) as refused:
+            self._fail(verb.line, "Say", str(refused))
         for _ in range(verb.loop or LOOP_FOREVER):
-            self._broadcast(verb.line, "speak", verb.text)
+            self._broadcast(verb.line, command, "speak")
 
     def _play(self, verb: Play) -> None:
         if verb.url is None:
-            self._fail(verb.line, "Play", "digits are not supported by cxml-bridge yet")
+            self._fail(verb.line, "Play", "digits are not supported on the callee's leg")
         target = self.call.services.settings.media.playback_prefix + verb.url
+        try:
+            command = uuid_broadcast(self.uuid, "playback", target, BroadcastLeg.ALEG)
+        except UnsafeValue as refused:
+            self._fail(verb.line, "Play", str(refused))
         for _ in range(verb.loop or LOOP_FOREVER):
-            self._broadcast(verb.line, "playback", target)
+            self._broadcast(verb.line, command, "playback")
 
     def _redirect(self, verb: Redirect) -> Response:
         limit = self.call.services.settings.webhooks.max_redirects
@@ -199,9 +208,12 @@ class Screening:
             self._fail(verb.line, "Redirect", f"more than {limit} <Redirect>s in a row")
         return self._fetch(verb.url, verb.method)
 
-    def _broadcast(self, line: int, application: str, argument: str) -> None:
-        leg = BroadcastLeg.ALEG  # the callee's own channel
-        self._command(uuid_broadcast, self.uuid, application, argument, leg, line=line)
+    def _broadcast(self, line: int, command: str, application: str) -> None:
+        """Run a broadcast on the callee's own channel and wait until it completed."""
+        try:
+            self.call.api(command)
+        except (EslError, CommandRefused) as error:
+            raise _Declined(f"line {line}: the switch failed a command: {error}") from None
         while True:
             event = self._next(None)
             if (
@@ -225,14 +237,6 @@ class Screening:
         if event.name in HANGUP_EVENTS:
             raise _CalleeGone()
         return event
-
-    def _command(self, build: Callable[..., str], *args: Any, line: int) -> None:
-        try:
-            self.call.api(build(*args))
-        except UnsafeValue as error:
-            self._fail(line, "command", f"refused: {error}")
-        except (EslError, CommandRefused) as error:
-            raise _Declined(f"line {line}: the switch failed a command: {error}") from None
 
     def _fail(self, line: int, verb: str, reason: str) -> NoReturn:
         message = f"line {line} of the screening document: <{verb}> {reason}"

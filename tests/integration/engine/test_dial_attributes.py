@@ -49,7 +49,7 @@ def test_time_limit_ends_the_connected_call_at_the_switch(bridge: Bridge) -> Non
     assert got["DialCallDuration"] == end.header("variable_billsec")
     assert int(got["DialCallDuration"]) >= 5
     # The caller stayed (parked after the bridge) and heard the action's document.
-    assert commands.index(f"api uuid_broadcast {caller} speak::Time\\sis\\sup aleg") < (
+    assert commands.index(f"api uuid_broadcast {caller} speak::flite|kal|Time\\sis\\sup aleg") < (
         commands.index(f"api uuid_kill {caller} NORMAL_CLEARING")
     )
     assert bridge.calls.get(got["DialCallSid"]).status.value == "completed"
@@ -77,7 +77,7 @@ def test_star_from_the_caller_hangs_up_the_callee_and_the_document_goes_on(
     caller_view = bridge.switch.wait_for_channel(caller, lambda v: v.destroyed, timeout=WAIT)
     assert "CHANNEL_PARK" in caller_view.event_names[caller_view.event_names.index("DTMF") :]
     assert commands.index(kills[0]) < commands.index(
-        f"api uuid_broadcast {caller} speak::Bye\\snow aleg"
+        f"api uuid_broadcast {caller} speak::flite|kal|Bye\\snow aleg"
     )
     parent = bridge.call_by_uuid(caller)
     (leg,) = bridge.children(parent.sid)

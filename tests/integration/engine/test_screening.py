@@ -86,8 +86,7 @@ def test_a_declined_leg_is_hung_up_and_the_next_leg_to_accept_is_connected(
     # A declined: hung up, never bridged; B accepted after its <Say>, on its own leg.
     assert f"api uuid_kill {a_uuid} NORMAL_CLEARING" in commands
     assert not any(c.startswith(f"api uuid_bridge {caller} {a_uuid}") for c in commands)
-    say = commands.index(f"api uuid_broadcast {b_uuid} speak::A\\scall\\sfrom\\sBob aleg")
-    assert commands.index(f"api uuid_setvar {b_uuid} tts_engine flite") < say
+    say = commands.index(f"api uuid_broadcast {b_uuid} speak::flite|kal|A\\scall\\sfrom\\sBob aleg")
     assert say < commands.index(f"api uuid_bridge {caller} {b_uuid}")
     assert not any(c.startswith(f"api uuid_broadcast {caller} speak") for c in commands)
 
@@ -122,7 +121,7 @@ def test_an_accepting_document_plays_to_the_callee_only_while_the_caller_hears_r
     broadcasts = [c for c in commands if c.startswith("api uuid_broadcast ")]
     assert broadcasts == [
         f"api uuid_broadcast {caller} playback::{US_RING} aleg",  # at the leg's 180
-        f"api uuid_broadcast {callee} speak::Bob\\scalls aleg",
+        f"api uuid_broadcast {callee} speak::flite|kal|Bob\\scalls aleg",
         f"api uuid_broadcast {callee} playback::{audio} aleg",
     ]
     played = [
@@ -237,7 +236,7 @@ def test_the_seeds_fourth_example_in_full(bridge: Bridge) -> None:
     assert params(whisper)["From"] == "alice"
     assert params(whisper)["SipHeader_X-Result"] == "ok"
     commands = switch.commands
-    say = f"api uuid_broadcast {callee} speak::Incoming\\scall aleg"
+    say = f"api uuid_broadcast {callee} speak::flite|kal|Incoming\\scall aleg"
     bridged = f"api uuid_bridge {caller} {callee}"
     recording = next(c for c in commands if c.startswith(f"api uuid_record {caller} start "))
     assert commands.index(say) < commands.index(bridged) < commands.index(recording)
