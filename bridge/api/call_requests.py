@@ -20,8 +20,16 @@ Choices where the hosted APIs are vague:
 - StatusCallbackEvent: repeated and/or separated by spaces or commas; values
   initiated, ringing, answered, completed; default completed.
 - Timeout 5..600 seconds (default 60), the range of `<Dial timeout>`;
-  SendDigits 1..32 of ``0-9 * # w W``; SipAuthUsername and SipAuthPassword
-  1..128 printable characters, both or neither; Record true/false.
+  SendDigits 1..32 of ``0-9 * # w W`` (sent once the call answers, before
+  its document runs); SipAuthUsername and SipAuthPassword 1..128 printable
+  characters, both or neither.
+- Record true/false records the whole call from its answer, with Twilio's
+  RecordingChannels (mono, dual; default mono), RecordingTrack (inbound,
+  outbound, both; default both), Trim (trim-silence, do-not-trim; default
+  trim-silence, as Twilio's calls), RecordingStatusCallback,
+  RecordingStatusCallbackMethod and RecordingStatusCallbackEvent (in-progress,
+  completed, absent; repeated and/or separated by spaces or commas; default
+  completed). Any of these without Record=true is refused.
 - An update takes Url (with Method) or Twiml to redirect, or Status
   (completed or canceled) to end the call, not both. Twilio's FallbackUrl,
   FallbackMethod, StatusCallback and StatusCallbackMethod on update are not
@@ -33,15 +41,28 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bridge.api import errors as codes
 from bridge.api.errors import bad_parameter
 from bridge.api.form import Form, shown
 from bridge.cxml import DocumentRejected, ValidationFailed, parse_document
 from bridge.cxml.dial import MAX_CREDENTIAL_CHARS, SIP_CALLER_ID
-from bridge.cxml.models import DIAL_TIMEOUT_RANGE, CallProgressEvent, HttpMethod, Response
-from bridge.engine.control import DocumentSource, DocumentUrl, InlineDocument, PlaceCall
+from bridge.cxml.models import (
+    DIAL_TIMEOUT_RANGE,
+    CallProgressEvent,
+    HttpMethod,
+    RecordingEvent,
+    RecordingTrack,
+    Response,
+)
+from bridge.engine.control import (
+    DocumentSource,
+    DocumentUrl,
+    InlineDocument,
+    PlaceCall,
+    RecordingOptions,
+)
 from bridge.sip import SipUri, SipUriError, parse_sip_uri
 
 TIMEOUT_DEFAULT = 60
@@ -53,6 +74,17 @@ _NUMBER = re.compile(r"\+?[0-9]{1,15}")
 _SEND_DIGITS = re.compile(rf"[0-9#*wW]{{1,{MAX_SEND_DIGITS}}}")
 _EVENT_SEPARATORS = re.compile(r"[\s,]+")
 _EVENTS_DEFAULT = frozenset({CallProgressEvent.COMPLETED})
+_RECORDING_EVENTS_DEFAULT = frozenset({RecordingEvent.COMPLETED})
+RECORDING_CHANNELS = {"mono": 1, "dual": 2}
+TRIMS = {"trim-silence": True, "do-not-trim": False}
+RECORDING_PARAMETERS = (
+    "RecordingChannels",
+    "RecordingStatusCallback",
+    "RecordingStatusCallbackEvent",
+    "RecordingStatusCallbackMethod",
+    "RecordingTrack",
+    "Trim",
+)
 
 CREATE_PARAMETERS = frozenset(
     {
@@ -71,12 +103,14 @@ CREATE_PARAMETERS = frozenset(
         "SipAuthUsername",
         "SipAuthPassword",
         "Record",
+        *RECORDING_PARAMETERS,
         "SendDigits",
     }
 )
 UPDATE_PARAMETERS = frozenset({"Url", "Method", "Twiml", "Status"})
 
 EndStatus = Literal["completed", "canceled"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,7 +140,8 @@ def read_place_call(
     events = _events(form, status_callback)
     timeout = form.integer("Timeout", codes.TIMEOUT_INVALID, *TIMEOUT_RANGE)
     username, password = _credentials(form)
-    record = form.boolean("Record", codes.CALLS_PARAMETER)
+    record = bool(form.boolean("Record", codes.CALLS_PARAMETER))
+    recording = _recording(form, record)
     return PlaceCall(
         account_sid=account_sid,
         to=to,
@@ -121,7 +156,8 @@ def read_place_call(
         timeout=TIMEOUT_DEFAULT if timeout is None else timeout,
         sip_auth_username=username,
         sip_auth_password=password,
-        record=bool(record),
+        record=record,
+        recording=recording,
         send_digits=_send_digits(form),
     )
 
@@ -285,6 +321,65 @@ def _credentials(form: Form) -> tuple[str | None, str | None]:
             f"{missing} is missing: give SipAuthUsername and SipAuthPassword together",
         )
     return username, password
+
+
+def _recording(form: Form, record: bool) -> RecordingOptions:
+    given = [name for name in RECORDING_PARAMETERS if name in form]
+    if given and not record:
+        raise bad_parameter(
+            codes.CALLS_PARAMETER,
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} given without "
+            "Record=true: they say how to record the call",
+        )
+    channels = _choice(form, "RecordingChannels", RECORDING_CHANNELS, 1)
+    track = _choice(form, "RecordingTrack", {t.value: t for t in RecordingTrack}, None)
+    trim = _choice(form, "Trim", TRIMS, True)
+    callback = form.url("RecordingStatusCallback", codes.CALLS_PARAMETER)
+    method = _method_for(form, "RecordingStatusCallbackMethod", "RecordingStatusCallback", callback)
+    return RecordingOptions(
+        channels=channels,
+        track=track or RecordingTrack.BOTH,
+        trim=trim,
+        status_callback=callback,
+        status_callback_method=method or HttpMethod.POST,
+        status_callback_events=_recording_events(form, callback),
+    )
+
+
+def _choice(form: Form, name: str, choices: Mapping[str, T], default: T) -> T:
+    value = form.single(name, codes.CALLS_PARAMETER)
+    if value is None:
+        return default
+    if value not in choices:
+        raise bad_parameter(
+            codes.CALLS_PARAMETER, f"{name} {shown(value)} is not one of: {', '.join(choices)}"
+        )
+    return choices[value]
+
+
+def _recording_events(form: Form, callback: str | None) -> frozenset[RecordingEvent]:
+    name = "RecordingStatusCallbackEvent"
+    raw = form.many(name, codes.CALLS_PARAMETER)
+    if not raw:
+        return _RECORDING_EVENTS_DEFAULT
+    if callback is None:
+        raise bad_parameter(
+            codes.CALLS_PARAMETER, f"{name} is given without RecordingStatusCallback"
+        )
+    events: set[RecordingEvent] = set()
+    for value in raw:
+        items = [item for item in _EVENT_SEPARATORS.split(value) if item]
+        if not items:
+            raise bad_parameter(codes.CALLS_PARAMETER, f"{name} is empty")
+        for item in items:
+            try:
+                events.add(RecordingEvent(item))
+            except ValueError:
+                allowed = ", ".join(event.value for event in RecordingEvent)
+                raise bad_parameter(
+                    codes.CALLS_PARAMETER, f"{name} {shown(item)} is not one of: {allowed}"
+                ) from None
+    return frozenset(events)
 
 
 def _send_digits(form: Form) -> str | None:

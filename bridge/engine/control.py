@@ -16,10 +16,16 @@ requests has already passed the API's validation (a parsed `SipUri`, a parsed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from bridge.cxml.models import CallProgressEvent, HttpMethod, Response
+from bridge.cxml.models import (
+    CallProgressEvent,
+    HttpMethod,
+    RecordingEvent,
+    RecordingTrack,
+    Response,
+)
 from bridge.sip.uri import SipUri
 from bridge.store.records import CallRecord
 
@@ -41,6 +47,22 @@ DocumentSource = DocumentUrl | InlineDocument
 
 
 @dataclass(frozen=True)
+class RecordingOptions:
+    """How `Record=true` records a REST-created call (its Recording* and Trim parameters).
+
+    `channels`: 1 (mono) or 2 (dual: the called party left, the bridge's side
+    right); `trim`: trim-silence (Twilio's default for calls) or not.
+    """
+
+    channels: int = 1
+    track: RecordingTrack = RecordingTrack.BOTH
+    trim: bool = True
+    status_callback: str | None = None
+    status_callback_method: HttpMethod = HttpMethod.POST
+    status_callback_events: frozenset[RecordingEvent] = frozenset({RecordingEvent.COMPLETED})
+
+
+@dataclass(frozen=True)
 class PlaceCall:
     """`POST /Calls.json`, validated."""
 
@@ -58,8 +80,9 @@ class PlaceCall:
     timeout: int = 60
     sip_auth_username: str | None = None
     sip_auth_password: str | None = None
-    record: bool = False
-    send_digits: str | None = None
+    record: bool = False  # the whole call, from its answer, as `recording` says
+    recording: RecordingOptions = field(default_factory=RecordingOptions)
+    send_digits: str | None = None  # sent once answered, before the document runs
 
 
 class ControlError(Exception):

@@ -12,10 +12,12 @@ a 0.5 s pause (Twilio's) and 'W' 1 s (switch_rtp.c).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from bridge.engine.errors import CommandRefused
 from bridge.engine.session import CallSession
 from bridge.esl.errors import EslError
+from bridge.switch import uuid_send_dtmf
 
 DIGIT_SECONDS = 0.5
 PAUSE_SECONDS = {"w": 0.5, "W": 1.0}
@@ -25,17 +27,30 @@ def sending_seconds(digits: str) -> float:
     return sum(PAUSE_SECONDS.get(digit, DIGIT_SECONDS) for digit in digits)
 
 
-def send_digits(call: CallSession, command: str, digits: str) -> None:
-    """Send a built `uuid_send_dtmf` for `digits` and wait while they go out.
+@dataclass(frozen=True, slots=True)
+class DigitsToSend:
+    """Digits and the `uuid_send_dtmf` that sends them, built (and checked) ahead."""
+
+    digits: str
+    command: str
+
+    @classmethod
+    def on(cls, uuid: str, digits: str) -> DigitsToSend:
+        """Raises bridge.switch.UnsafeValue for digits outside 0-9 * # A-D w W."""
+        return cls(digits, uuid_send_dtmf(uuid, digits))
+
+
+def send_digits(call: CallSession, send: DigitsToSend) -> None:
+    """Send the digits on the call's channel and wait while they go out.
 
     Raises CallerHungUp when the command failed because the call just ended.
     """
     try:
-        call.api(command)
+        call.api(send.command)
     except (EslError, CommandRefused):
         if call.caller_left():
             raise call.hung_up() from None
         raise
-    until = time.monotonic() + sending_seconds(digits)
+    until = time.monotonic() + sending_seconds(send.digits)
     while call.wait(until) is not None:
         pass  # nothing else is in flight while digits go out

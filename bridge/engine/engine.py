@@ -19,6 +19,7 @@ import gevent
 from gevent.queue import Queue
 
 from bridge.cxml.models import DIAL_TIMEOUT_RANGE, CallProgressEvent, Dial, Sip
+from bridge.engine.call_recording import plan_call_recording
 from bridge.engine.control import (
     CallNotFound,
     CallNotLive,
@@ -29,6 +30,7 @@ from bridge.engine.control import (
     PlaceCall,
     SwitchUnavailable,
 )
+from bridge.engine.digits import DigitsToSend
 from bridge.engine.inbound import inbound_session, run_inbound
 from bridge.engine.interrupts import EndCall, RedirectCall
 from bridge.engine.outbound import document_getter, run_outbound
@@ -227,8 +229,22 @@ class Engine:
             command = build_originate(dial, sip, LegIdentity(sid, channel), context)
         except UnsafeValue as error:
             raise InvalidRequest(f"the call cannot be placed: {error}") from None
-        if request.record or request.send_digits:
-            log.warning("call %s: Record and SendDigits are not supported yet; ignored", sid)
+        recording = None
+        if request.record:
+            try:
+                recording = plan_call_recording(
+                    settings, request.account_sid, channel, request.recording
+                )
+            except UnsafeValue as error:
+                raise InvalidRequest(
+                    f"the call cannot be recorded (check recordings_dir): {error}"
+                ) from None
+        digits = None
+        if request.send_digits is not None:
+            try:
+                digits = DigitsToSend.on(channel, request.send_digits)
+            except UnsafeValue as error:
+                raise InvalidRequest(f"SendDigits cannot be sent: {error}") from None
         document = request.document
         record = self.services.calls.create_call(
             NewCall(
@@ -269,7 +285,10 @@ class Engine:
         reporter = ProgressReporter(self.services, party, target)
         call = CallSession(self.services, self.switchboard, party, channel, reporter=reporter)
         first = document_getter(call, document, request.fallback_url, request.fallback_method)
-        self._start(call, gevent.Greenlet(run_outbound, call, command, timeout, first))
+        run = gevent.Greenlet(
+            run_outbound, call, command, timeout, first, recording=recording, digits=digits
+        )
+        self._start(call, run)
         return record
 
     def redirect(self, account_sid: str, call_sid: str, document: DocumentSource) -> CallRecord:

@@ -9,6 +9,16 @@ StatusCallback gets the events asked for in StatusCallbackEvent.
 
 Before the answer: an end request cancels the leg (ORIGINATOR_CANCEL, status
 canceled); a redirect replaces the document that will run once answered.
+
+Once answered, before the document runs: `Record=true` starts the whole-call
+recording (`bridge.engine.call_recording`), then `SendDigits` are sent
+(`uuid_send_dtmf`, waited for as `<Play digits>` is), then the document is
+fetched. A redirect during the digits replaces the document; the digits
+are not sent again.
+
+The engine's own ring guard: a leg FreeSWITCH lets ring `timings.ring_guard`
+seconds past the Timeout (its originate_timeout should have ended it) is
+killed (NO_ANSWER) and the call ends no-answer.
 """
 
 from __future__ import annotations
@@ -16,8 +26,10 @@ from __future__ import annotations
 import logging
 import time
 
-from bridge.cxml.models import CallProgressEvent, HttpMethod
+from bridge.cxml.models import CallProgressEvent, HttpMethod, Response
+from bridge.engine.call_recording import CallRecorder, PlannedRecording
 from bridge.engine.control import DocumentSource, DocumentUrl, InlineDocument
+from bridge.engine.digits import DigitsToSend, send_digits
 from bridge.engine.fetching import fetch
 from bridge.engine.interrupts import CallerHungUp, ChannelVanished, EndRequested, Redirected
 from bridge.engine.legs import Change, Leg
@@ -57,6 +69,9 @@ def run_outbound(
     command: OriginateCommand,
     ring_timeout: int,
     first: DocumentGetter,
+    *,
+    recording: PlannedRecording | None = None,
+    digits: DigitsToSend | None = None,
 ) -> None:
     services = call.services
     reporter = call.reporter
@@ -100,6 +115,10 @@ def run_outbound(
 
     if leg.answered and not leg.over and leg.ended_by is None:
         reporter.step(CallProgressEvent.ANSWERED)
+        if recording is not None:
+            CallRecorder(call, recording).start()
+        if digits is not None:
+            first = _after_digits(call, digits, first)
         run_call(call, first)
         return
 
@@ -118,6 +137,14 @@ def run_outbound(
         detail=leg.detail(),
     )
     call.release()
+
+
+def _after_digits(call: CallSession, digits: DigitsToSend, then: DocumentGetter) -> DocumentGetter:
+    def get() -> Response:
+        send_digits(call, digits)
+        return then()
+
+    return get
 
 
 def _follow(call: CallSession, leg: Leg, item: object) -> None:

@@ -20,7 +20,9 @@ the call ended and reported, whatever happened:
 
 A watchdog in the same `finally`: however the program stops (a bug, the
 greenlet killed), the caller's channel is hung up and the call gets a final
-status, so no channel stays parked for ever.
+status, so no channel stays parked for ever. Then the call's closers run
+(`CallSession.when_over`: a whole-call recording is made final), and the
+call is released.
 """
 
 from __future__ import annotations
@@ -170,6 +172,7 @@ def end_call(call: CallSession) -> None:
     except Exception:
         log.exception("call %s: recording the end failed", call.call_sid)
     finally:
+        call.close()
         call.release()
 
 

@@ -11,6 +11,12 @@ The session also holds what every verb needs: the call's identity and
 parameters, its channel (answer, ring, hang up), its status in the store,
 and switch commands with bounded waits. The program that runs documents is
 in `bridge.engine.program`; verbs are in `bridge.engine.verbs`.
+
+Work that spans the whole call rather than one verb (the REST API's
+whole-call recording) hooks in with `watch(observer)`, which sees every
+switch event the call receives whichever verb waits for it, and
+`when_over(closer)`, run by `program.end_call` once the channel has ended
+and the call's final status is recorded, before the call is released.
 """
 
 from __future__ import annotations
@@ -109,6 +115,8 @@ class CallSession:
         self._hangup_raised = False
         self._control: deque[RedirectCall | EndCall] = deque()
         self._tokens = itertools.count(1)
+        self._observers: list[Callable[[ChannelEvent], None]] = []
+        self._closers: list[Callable[[], None]] = []
         self.own(uuid)
 
     def __repr__(self) -> str:
@@ -176,6 +184,8 @@ class CallSession:
                     self._ended.add(item.uuid.lower())
                 if item.uuid.lower() == self.uuid.lower():
                     self._observe_own(item)
+            for observer in self._observers:
+                observer(item)
             return item
         if isinstance(item, Disconnected):
             self.switch_down_since = item.at
@@ -348,6 +358,25 @@ class CallSession:
         finally:
             worker.kill(block=False)
             self._backlog.extend(held)
+
+    # -- whole-call work ---------------------------------------------------------
+
+    def watch(self, observer: Callable[[ChannelEvent], None]) -> None:
+        """Show `observer` every switch event of the call from now on (it must not block)."""
+        self._observers.append(observer)
+
+    def when_over(self, closer: Callable[[], None]) -> None:
+        """Run `closer` once the call has ended (see `close`)."""
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        """Run the closers, in order; each may still `wait`. Never raises."""
+        closers, self._closers = self._closers, []
+        for closer in closers:
+            try:
+                closer()
+            except Exception:
+                log.exception("call %s: finishing %r failed", self.call_sid, closer)
 
     # -- the end --------------------------------------------------------------
 

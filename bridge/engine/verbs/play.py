@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 
 from bridge.cxml.models import Play
-from bridge.engine.digits import send_digits
+from bridge.engine.digits import DigitsToSend, send_digits
 from bridge.engine.errors import VerbFailed
 from bridge.engine.session import CallSession
 from bridge.engine.steps import CONTINUE, Step
 from bridge.engine.verbs.media import play_once, times
-from bridge.switch import UnsafeValue, uuid_send_dtmf
+from bridge.switch import UnsafeValue
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,11 @@ def execute(verb: Play, call: CallSession) -> Step:
 
 
 def _digits(verb: Play, call: CallSession) -> Step:
-    digits = verb.digits or ""
     try:
-        command = uuid_send_dtmf(call.uuid, digits)
+        send = DigitsToSend.on(call.uuid, verb.digits or "")
     except UnsafeValue as error:
         raise VerbFailed(verb.line, "Play", f"cannot send the digits: {error}") from None
     call.answer()
     for _ in range(times(verb.loop)):
-        send_digits(call, command, digits)
+        send_digits(call, send)
     return CONTINUE

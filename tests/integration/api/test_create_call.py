@@ -10,8 +10,21 @@ from urllib.parse import urlencode
 import pytest
 
 from bridge.config import Settings
-from bridge.cxml.models import CallProgressEvent, HttpMethod, Pause, Say
-from bridge.engine.control import DocumentUrl, InlineDocument, InvalidRequest, SwitchUnavailable
+from bridge.cxml.models import (
+    CallProgressEvent,
+    HttpMethod,
+    Pause,
+    RecordingEvent,
+    RecordingTrack,
+    Say,
+)
+from bridge.engine.control import (
+    DocumentUrl,
+    InlineDocument,
+    InvalidRequest,
+    RecordingOptions,
+    SwitchUnavailable,
+)
 from bridge.sip import SipHeader, Transport, parse_sip_uri
 from bridge.store.db import Database
 from tests.integration.api.conftest import Api, build_api
@@ -287,9 +300,59 @@ REFUSALS = {
         {"MachineDetection": "Enable", "ApplicationSid": "AP1"},
         20001,
         "Unsupported parameter(s) 'ApplicationSid', 'MachineDetection'; this endpoint takes: "
-        "CallerId, FallbackMethod, FallbackUrl, From, Method, Record, SendDigits, "
-        "SipAuthPassword, SipAuthUsername, StatusCallback, StatusCallbackEvent, "
-        "StatusCallbackMethod, Timeout, To, Twiml, Url",
+        "CallerId, FallbackMethod, FallbackUrl, From, Method, Record, RecordingChannels, "
+        "RecordingStatusCallback, RecordingStatusCallbackEvent, RecordingStatusCallbackMethod, "
+        "RecordingTrack, SendDigits, SipAuthPassword, SipAuthUsername, StatusCallback, "
+        "StatusCallbackEvent, StatusCallbackMethod, Timeout, To, Trim, Twiml, Url",
+    ),
+    "recording options without Record": (
+        {"RecordingChannels": "dual", "Trim": "do-not-trim"},
+        21200,
+        "RecordingChannels, Trim are given without Record=true: they say how to record the call",
+    ),
+    "recording options with Record=false": (
+        {"Record": "false", "RecordingStatusCallback": "https://e.com/rec"},
+        21200,
+        "RecordingStatusCallback is given without Record=true: they say how to record the call",
+    ),
+    "RecordingChannels": (
+        {"Record": "true", "RecordingChannels": "stereo"},
+        21200,
+        "RecordingChannels 'stereo' is not one of: mono, dual",
+    ),
+    "RecordingTrack": (
+        {"Record": "true", "RecordingTrack": "callee"},
+        21200,
+        "RecordingTrack 'callee' is not one of: inbound, outbound, both",
+    ),
+    "Trim": (
+        {"Record": "true", "Trim": "yes"},
+        21200,
+        "Trim 'yes' is not one of: trim-silence, do-not-trim",
+    ),
+    "RecordingStatusCallback": (
+        {"Record": "true", "RecordingStatusCallback": "ftp://e.com/rec"},
+        21200,
+        "RecordingStatusCallback 'ftp://e.com/rec' is not an absolute http or https URL",
+    ),
+    "RecordingStatusCallbackMethod alone": (
+        {"Record": "true", "RecordingStatusCallbackMethod": "GET"},
+        21209,
+        "RecordingStatusCallbackMethod is given without RecordingStatusCallback",
+    ),
+    "RecordingStatusCallbackEvent alone": (
+        {"Record": "true", "RecordingStatusCallbackEvent": "completed"},
+        21200,
+        "RecordingStatusCallbackEvent is given without RecordingStatusCallback",
+    ),
+    "RecordingStatusCallbackEvent unknown": (
+        {
+            "Record": "true",
+            "RecordingStatusCallback": "https://e.com/rec",
+            "RecordingStatusCallbackEvent": "completed failed",
+        },
+        21200,
+        "RecordingStatusCallbackEvent 'failed' is not one of: in-progress, completed, absent",
     ),
 }
 
@@ -394,6 +457,44 @@ def test_a_sip_call_reaches_the_engine_parsed_and_returns_201(sqlite_api: Api) -
     assert body["to"] == pairs[0][1] and body["from"] == "+15550100"
     assert body["date_created"] == "Fri, 01 Mar 2024 12:00:00 +0000"
     assert body["uri"] == f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{body['sid']}.json"
+
+
+def test_recording_options_reach_the_engine(sqlite_api: Api) -> None:
+    pairs = [
+        *with_changes(),
+        ("Record", "true"),
+        ("RecordingChannels", "dual"),
+        ("RecordingTrack", "inbound"),
+        ("Trim", "do-not-trim"),
+        ("RecordingStatusCallback", "https://app.example.com/recording"),
+        ("RecordingStatusCallbackMethod", "get"),
+        ("RecordingStatusCallbackEvent", "in-progress"),
+        ("RecordingStatusCallbackEvent", "completed absent"),
+    ]
+
+    assert post(sqlite_api, pairs).status_code == 201
+    [placed] = sqlite_api.control.placed
+    assert placed.record is True
+    assert placed.recording == RecordingOptions(
+        channels=2,
+        track=RecordingTrack.INBOUND,
+        trim=False,
+        status_callback="https://app.example.com/recording",
+        status_callback_method=HttpMethod.GET,
+        status_callback_events=frozenset(RecordingEvent),
+    )
+
+
+def test_recording_defaults_are_twilios(sqlite_api: Api) -> None:
+    assert post(sqlite_api, with_changes(Record="true")).status_code == 201
+    [placed] = sqlite_api.control.placed
+    assert placed.recording == RecordingOptions(
+        channels=1,
+        track=RecordingTrack.BOTH,
+        trim=True,
+        status_callback=None,
+        status_callback_events=frozenset({RecordingEvent.COMPLETED}),
+    )
 
 
 def test_defaults(sqlite_api: Api) -> None:
