@@ -8,7 +8,8 @@
     Switchboard                       switchboard.py: Event Socket queue -> the
                                       mailbox of the call owning each channel
     CallSession                       session.py: a call's mailbox and its one
-                                      interruptible `wait()`
+                                      interruptible `wait()`; `watch`/`when_over`
+                                      for work spanning the whole call
     run_call                          program.py: documents and verbs, to the end
     verbs.execute / verbs.EXECUTORS   verbs/: one module per verb executor
     DialRun                           dialing.py: the <Dial><Sip> race and bridge
@@ -18,13 +19,20 @@
                                       the legs ring (ringTone, 180s)
     dial_result                       dial_result.py: the action's Dial* values
     statuses                          statuses.py: constant status tables
+    speaker_for, VoiceRefused         tts_voices.py: <Say voice language> ->
+                                      TTS engine and voice (flite table)
+    DigitsToSend, send_digits         digits.py: uuid_send_dtmf and the wait
+                                      while the digits go out (<Play digits>,
+                                      SendDigits)
+    plan_call_recording, CallRecorder call_recording.py: a REST call's
+                                      Record=true, the whole call from answer
 
 Flow of an inbound call: CHANNEL_PARK (cxml_inbound=true) -> Switchboard ->
 Engine starts a CallSession greenlet (inbound.py) -> the routed URL is
 fetched (with FallbackUrl) -> verbs run through the executor table -> the
 call is hung up and its final status and callbacks recorded (program.py).
-A REST call (outbound.py) originates to its SIP URI and runs its document
-once answered.
+A REST call (outbound.py) originates to its SIP URI and, once answered,
+starts its recording (Record), sends its SendDigits and runs its document.
 """
 
 from bridge.engine.engine import Engine

@@ -15,6 +15,7 @@ import pytest
 import requests
 from gevent.pywsgi import WSGIServer
 from signalwire.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
 from bridge.api import create_app
 from bridge.config import HttpSettings
@@ -263,3 +264,15 @@ def test_a_call_never_answered_has_no_recording_and_no_digits(
     assert call.fs_uuid is not None and channel_commands(bridge, call.fs_uuid) == []
     assert bridge.recordings.list_recordings(call.sid) == ()
     assert bridge.app.requests_to(RECORDING) == ()
+
+
+def test_a_recordings_dir_freeswitch_cannot_be_given_refuses_record(
+    bridge: Bridge, client: Client, tmp_path: Path
+) -> None:
+    bridge.configure(recordings_dir=str(tmp_path / "my recordings"))
+    with pytest.raises(TwilioRestException) as refused:
+        place(bridge, client, FarEnd.answer(), record=True)
+
+    assert refused.value.status == 400
+    assert "the call cannot be recorded (check recordings_dir)" in str(refused.value.msg)
+    assert bridge.originates() == []
