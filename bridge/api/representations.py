@@ -75,6 +75,10 @@ def call_resource(call: CallRecord, paths: Paths) -> dict[str, Any]:
         "from": call.from_,
         "formatted_to": formatted_number(call.to),
         "formatted_from": formatted_number(call.from_),
+        # The same under the names Twilio's helper libraries (which the
+        # signalwire SDK wraps) read: `call.to_formatted`, `call.from_formatted`.
+        "to_formatted": formatted_number(call.to),
+        "from_formatted": formatted_number(call.from_),
         "status": call.status.value,
         "start_time": rfc2822(call.start_time),
         "end_time": rfc2822(call.end_time),

@@ -90,6 +90,8 @@ def test_fetch_a_finished_call(api: Api) -> None:
         "from": "+15550100",
         "formatted_to": "(415) 555-0123",
         "formatted_from": "+15550100",
+        "to_formatted": "(415) 555-0123",
+        "from_formatted": "+15550100",
         "status": "completed",
         "start_time": "Fri, 01 Mar 2024 12:00:21 +0000",
         "end_time": "Fri, 01 Mar 2024 12:01:24 +0000",

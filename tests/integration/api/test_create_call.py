@@ -43,6 +43,8 @@ CALL_KEYS = [
     "from",
     "formatted_to",
     "formatted_from",
+    "to_formatted",
+    "from_formatted",
     "status",
     "start_time",
     "end_time",

@@ -51,6 +51,7 @@ def test_create_and_fetch_a_call(api: Api, client: Client) -> None:
     assert call.sid.startswith("CA") and call.account_sid == ACCOUNT
     assert call.status == "queued" and call.direction == "outbound-api"
     assert call.to == "sip:alice@example.com;transport=tcp" and call.from_ == "+15550100"
+    assert call.from_formatted == "+15550100"
     assert call.date_created == T0
     assert call.start_time is None and call.duration is None
 
