@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from bridge.cxml.models import HttpMethod
 from bridge.sip import SipUri, SipUriError, parse_sip_uri
 from bridge.switch import check_profile
+from bridge.switch.commands import RECORDING_PATH_PATTERN
 
 # SignalWire project ids are UUIDs; Twilio account sids are AC + 32 hex.
 _ACCOUNT_SID = re.compile(
@@ -275,6 +276,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Settings:
         raise top.fail("sofia_profile", str(exc)) from None
     database = top.text("database", DEFAULT_DATABASE)
     recordings_dir = top.text("recordings_dir", DEFAULT_RECORDINGS_DIR)
+    _check_recordings_dir(top, recordings_dir or DEFAULT_RECORDINGS_DIR)
     shutdown_grace = top.number("shutdown_grace", 30.0, 0, 3600)
     number_gateway = _number_gateway(top)
 
@@ -362,6 +364,20 @@ def _number_gateway(top: _Reader) -> SipUri | None:
             "give only sip:host[:port][;transport=...]: the number becomes the user part",
         )
     return uri
+
+
+def _check_recordings_dir(top: _Reader, recordings_dir: str) -> None:
+    # FreeSWITCH is handed <recordings_dir>/<AccountSid>/<RecordingSid>.wav in
+    # uuid_record: refuse at start a directory the switch layer would refuse
+    # on every recorded call.
+    absolute = os.path.abspath(recordings_dir)
+    parts = absolute.split("/")
+    if RECORDING_PATH_PATTERN.fullmatch(absolute) is None or "." in parts or ".." in parts:
+        raise top.fail(
+            "recordings_dir",
+            f"{absolute!r} is given to FreeSWITCH: it may hold only letters, digits, "
+            "'_', '.', '-' and '/'",
+        )
 
 
 def _route(entry: Any, index: int, source: str) -> Route:

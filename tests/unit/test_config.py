@@ -90,6 +90,10 @@ def test_environment_alone_is_enough() -> None:
         ),
         (f'account_sid = "{SID}"\napi_token = "t"\n[esl]\npassword = "a b"', "esl.password"),
         ("account_sid = [", "not valid TOML"),
+        (
+            f'account_sid = "{SID}"\napi_token = "t"\nrecordings_dir = "/var/rec ordings"',
+            "recordings_dir: '/var/rec ordings' is given to FreeSWITCH",
+        ),
     ],
 )
 def test_bad_values_name_key_and_file(tmp_path: Path, text: str, message: str) -> None:
