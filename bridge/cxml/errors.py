@@ -1,8 +1,8 @@
 """Errors raised while reading a cXML document.
 
-    CxmlError                 anything wrong with a document
-      DocumentRejected        not parseable or hostile: size, depth, DTD/entities, bad XML
-      ValidationFailed        parsed, but breaks one or more rules; carries every Problem
+CxmlError                 anything wrong with a document
+  DocumentRejected        not parseable or hostile: size, depth, DTD/entities, bad XML
+  ValidationFailed        parsed, but breaks one or more rules; carries every Problem
 """
 
 from __future__ import annotations

@@ -98,9 +98,7 @@ class Sip:
     url: str | None = None
     method: HttpMethod = HttpMethod.POST  # for `url`
     status_callback: str | None = None
-    status_callback_event: frozenset[CallProgressEvent] = frozenset(
-        {CallProgressEvent.COMPLETED}
-    )
+    status_callback_event: frozenset[CallProgressEvent] = frozenset({CallProgressEvent.COMPLETED})
     status_callback_method: HttpMethod = HttpMethod.POST
 
 
@@ -112,9 +110,7 @@ class Number:
     url: str | None = None
     method: HttpMethod = HttpMethod.POST
     status_callback: str | None = None
-    status_callback_event: frozenset[CallProgressEvent] = frozenset(
-        {CallProgressEvent.COMPLETED}
-    )
+    status_callback_event: frozenset[CallProgressEvent] = frozenset({CallProgressEvent.COMPLETED})
     status_callback_method: HttpMethod = HttpMethod.POST
 
 
