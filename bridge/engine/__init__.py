@@ -26,6 +26,10 @@
                                       SendDigits)
     plan_call_recording, CallRecorder call_recording.py: a REST call's
                                       Record=true, the whole call from answer
+    DialRecorder                      recording.py: <Dial record>, its start
+                                      at ringing/answer and its stop
+    Recorder, plan_recording_run      recorder.py: what both share: commands,
+                                      file work, row and callbacks
 
 Flow of an inbound call: CHANNEL_PARK (cxml_inbound=true) -> Switchboard ->
 Engine starts a CallSession greenlet (inbound.py) -> the routed URL is

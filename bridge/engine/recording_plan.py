@@ -60,13 +60,19 @@ from bridge.store.records import API_VERSION, RecordingStatus
 from bridge.webhooks.callbacks import callback_timestamp
 from bridge.webhooks.parameters import Params
 
-RECORDING_SOURCE = "DialVerb"
 # RecordingDuration while the recording runs (the length is not known yet),
 # as the hosted platforms show an unfinished recording's duration.
 DURATION_IN_PROGRESS = -1
 # Why a recording is absent, as Twilio's error codes say it.
 ABSENT_TOO_SHORT = 16101  # nothing was recorded (never started, or no frame)
 ABSENT_SILENT = 16102  # only silence, trimmed to nothing
+
+
+class RecordingSource(StrEnum):
+    """RecordingSource, Twilio's values: what asked for the recording."""
+
+    DIAL_VERB = "DialVerb"  # <Dial record>
+    OUTBOUND_API = "OutboundAPI"  # Record=true on a REST-created call
 
 
 class StartAt(StrEnum):
@@ -170,6 +176,7 @@ class RecordingReport:
     track: RecordingTrack
     start_time: datetime | None
     error_code: int | None = None
+    source: RecordingSource = RecordingSource.DIAL_VERB
 
 
 def recording_callback_params(report: RecordingReport) -> Params:
@@ -181,7 +188,7 @@ def recording_callback_params(report: RecordingReport) -> Params:
         ("RecordingStatus", report.status.value),
         ("RecordingDuration", str(report.duration)),
         ("RecordingChannels", str(report.channels)),
-        ("RecordingSource", RECORDING_SOURCE),
+        ("RecordingSource", report.source.value),
         ("RecordingTrack", report.track.value),
     ]
     if report.start_time is not None:
