@@ -115,7 +115,9 @@ def uuid_speak(uuid: str, engine: str, voice: str, text: str) -> str:
     mod_dptools' `speak` splits its argument on '|' into at most three parts
     (engine, voice, text), so the engine and the voice are plain words and the
     text may not hold '|'; the text is otherwise checked and encoded as any
-    broadcast argument (see `uuid_broadcast`).
+    broadcast argument (see `uuid_broadcast`), except that a bare '$' is
+    allowed ("Your balance is $5"): with braces refused it can start no
+    expansion (see `check_text`).
     """
     name = check_pattern("TTS engine", engine, TTS_WORD_PATTERN, "a TTS module name")
     speaker = check_pattern("TTS voice", voice, TTS_WORD_PATTERN, "a TTS voice name")
@@ -123,7 +125,7 @@ def uuid_speak(uuid: str, engine: str, voice: str, text: str) -> str:
         raise UnsafeValue(
             "text", "'|' is not allowed: FreeSWITCH's speak reads it as engine|voice|text"
         )
-    spoken = check_text("text", text, max_chars=MAX_ARGUMENT_CHARS)
+    spoken = check_text("text", text, max_chars=MAX_ARGUMENT_CHARS, allow_dollar=True)
     target = f"speak::{name}|{speaker}|{encode_argument(spoken)}"
     return _join("uuid_broadcast", check_uuid(uuid), target, BroadcastLeg.ALEG.value)
 

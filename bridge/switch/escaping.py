@@ -28,7 +28,8 @@ So a value is carried by escaping it for level 3, then 2, then 1 (see
 `encode_variable_value`): a quote becomes ``\\\\\\\\\\\\\\'`` on the wire, a comma
 ``\\\\,``, a space ``\\s``. Everything that no escape can protect is refused with
 `UnsafeValue`: CR/LF/NUL and every other control, format or separator
-character, backslash, ``$``, braces, brackets, ``|``, ``^``, ``:_:``, and spaces at
+character, backslash, ``$`` (a bare one is allowed in a spoken text, see
+`check_text`), braces, brackets, ``|``, ``^``, ``:_:``, and spaces at
 either end (trimmed by levels 2 and 3). Brackets, ``|`` and ``^`` would be safe
 inside the variable block; they are refused anyway because they mean "another
 leg" or "another separator" everywhere else in a dial string, and no attribute
@@ -108,12 +109,22 @@ def check_text(
     also_refuse: str = "",
     ascii_only: bool = False,
     allow_spaces: bool = True,
+    allow_dollar: bool = False,
 ) -> str:
     """Free text that will be encoded by `encode_variable_value`/`encode_argument`.
 
     Refuses everything no escape can carry (see the module docstring), plus the
     characters in `also_refuse`, non-ASCII when `ascii_only`, and spaces unless
     `allow_spaces`. Quotes, commas and inner spaces are fine: they are encoded.
+
+    `allow_dollar` lets a bare ``$`` through; only the spoken text of `speak`
+    uses it (a dial string or an originate variable never needs one). It is
+    safe there because braces and backslashes stay refused:
+    `switch_channel_expand_variables_check` (switch_channel.c) returns its
+    input untouched unless it holds ``$`` then ``{`` (with only backslashes
+    between, `switch_string_var_check_const`) or a backslash escape
+    (`switch_string_has_escaped_data`); and even when it does run, a ``$`` not
+    followed by ``{`` starts no reference (``${x}`` and ``$${x}`` do).
     """
     if not isinstance(value, str):
         raise UnsafeValue(field, f"must be text, not {type(value).__name__}")
@@ -122,7 +133,7 @@ def check_text(
     if len(value) > max_chars:
         raise UnsafeValue(field, f"is {len(value)} characters long, at most {max_chars}")
     for char in value:
-        if char in _META_REASONS:
+        if char in _META_REASONS and not (char == "$" and allow_dollar):
             raise UnsafeValue(field, f"{describe(char)} is not allowed: {_META_REASONS[char]}")
         if not char.isprintable():
             raise UnsafeValue(

@@ -57,6 +57,25 @@ def test_voice_and_language_pick_flite_voices(bridge: Bridge) -> None:
     assert spoken == ["flite|slt|Your code is 1 2 3"] * 2 + ["flite|kal|Goodbye"]
 
 
+def test_a_bare_dollar_is_spoken_as_written(bridge: Bridge) -> None:
+    # '$' not followed by '{' is no expansion to FreeSWITCH: it reaches speak as text.
+    route_with_status(bridge, "<Say>Your balance is $5</Say>")
+    uuid = bridge.call_in()
+    assert final_status(bridge) == "completed"
+
+    assert channel_commands(bridge, uuid) == [
+        f"api uuid_answer {uuid}",
+        f"api uuid_broadcast {uuid} speak::flite|kal|Your\\sbalance\\sis\\s$5 aleg",
+        f"api uuid_kill {uuid} NORMAL_CLEARING",
+    ]
+    spoken = [
+        event.header("Application-Data")
+        for event in bridge.switch.events
+        if event.name == "CHANNEL_EXECUTE_COMPLETE" and event.header("Application") == "speak"
+    ]
+    assert spoken == ["flite|kal|Your balance is $5"]
+
+
 @pytest.mark.parametrize(
     ("say", "reason"),
     [
@@ -69,8 +88,8 @@ def test_voice_and_language_pick_flite_voices(bridge: Bridge) -> None:
             "language 'fr-FR': the flite TTS engine speaks US English only",
         ),
         (
-            "<Say>That is $5</Say>",
-            "cannot be spoken: text: '$' is not allowed",
+            "<Say>That is ${hangup_cause}</Say>",
+            "cannot be spoken: text: '{' is not allowed",
         ),
     ],
 )

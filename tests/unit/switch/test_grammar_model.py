@@ -18,6 +18,7 @@ from tests.support.originate_grammar import (
     parse_originate,
     separate_string,
 )
+from tests.support.variable_expansion import Expansion, expand_variables
 
 TRACES = Path("/work/shared/freeswitch-traces")
 
@@ -97,6 +98,34 @@ def test_event_socket_line_breaks_are_errors() -> None:
 def test_expansion_check_matches_switch_string_var_check() -> None:
     assert has_expansion("${x}") and has_expansion("$\\{x}") and has_expansion("a$${b}")
     assert not has_expansion("$x{") and not has_expansion("{$}")
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        # No "${" and no escape: switch_channel_expand_variables_check returns early.
+        ("Your balance is $5", Expansion("Your balance is $5", ())),
+        ("$$5 and $", Expansion("$$5 and $", ())),
+        # It runs: references are looked up (answering nothing), "$$" not before
+        # "{" is copied as one '$', escapes are resolved.
+        ("a ${x} b", Expansion("a  b", ("x",))),
+        ("$${g}!", Expansion("!", ("g",))),
+        ("$$5 ${x}", Expansion("$5 ", ("x",))),
+        ("${a{b}c}d", Expansion("d", ("a{b}c",))),
+        ("${x}${y}", Expansion("", ("x", "y"))),
+        ("${open", Expansion("", ("open",))),
+        ("${strftime(%Y)}", Expansion("", ("strftime(%Y)",))),
+        ("\\\\${x}", Expansion("\\", ("x",))),  # \\ -> \, then a reference
+        ("\\${x}", Expansion("${x}", ())),  # an escaped '$' is text
+        ("it\\'s", Expansion("its", ())),  # \' is deleted outright
+        ("it\\s", Expansion("it\\s", ())),  # other escapes stay as they are
+        ("a\\\\'b", Expansion("a\\'b", ())),
+    ],
+)
+def test_expansion_model_reads_like_switch_channel_expand_variables(
+    text: str, expanded: Expansion
+) -> None:
+    assert expand_variables(text) == expanded
 
 
 def test_other_commands_split_on_spaces() -> None:

@@ -16,13 +16,14 @@ from bridge.cxml import DocumentRejected, ValidationFailed, parse_document
 from bridge.cxml.models import Say
 from bridge.switch import UnsafeValue, uuid_send_dtmf, uuid_speak
 from tests.support.originate_grammar import has_expansion, parse_arguments, separate_string
+from tests.support.variable_expansion import Expansion, expand_variables
 
 A = "88bbb3ba-67a6-4ef4-8e38-6fffa7276b62"
 HOSTILE = " ,|}]{[&$\r\n\0'\"\\^:_=/.!~+@%;\t\u2028\u00a0"
 texts = st.one_of(
     st.text(max_size=300),  # every code point
     st.text(st.sampled_from(HOSTILE) | st.sampled_from("aZ09-"), max_size=60),
-    st.text(st.sampled_from(string.ascii_letters + " ',.?!:;-&%é中"), min_size=1, max_size=200),
+    st.text(st.sampled_from(string.ascii_letters + " ',.?!:;-&%$é中"), min_size=1, max_size=200),
 )
 
 
@@ -36,8 +37,11 @@ def spoken(command: str) -> tuple[str, str, str]:
     # switch_ivr_broadcast: the application is what comes before the first "::".
     application, sep, argument = argv[1].partition("::")
     assert (application, sep) == ("speak", "::"), argv[1]
-    # Executing it expands variables: nothing may start or escape an expansion.
-    assert not has_expansion(argument) and "$" not in argument and "\\" not in argument
+    # Executing it expands variables: nothing may start or escape an expansion,
+    # and the expansion must hand the application the argument unchanged (a
+    # bare '$', as in "$5", is text to FreeSWITCH).
+    assert not has_expansion(argument) and "\\" not in argument
+    assert expand_variables(argument) == Expansion(argument, ())
     # speak_function: three '|' parts; the text is the raw rest after the second.
     engine, voice, _ = separate_string(argument, "|", 3)
     text = argument[len(engine) + len(voice) + 2 :]
@@ -109,6 +113,14 @@ def test_say_text_from_a_document_is_refused_or_spoken_exactly(text: str) -> Non
 def test_the_accepting_branch_is_exercised() -> None:
     text = "It's 5 o'clock: press 1, or 2 & wait; 100% sure? Ça va, 中文."
     assert spoken(uuid_speak(A, "flite", "slt", text)) == ("flite", "slt", text)
+
+
+def test_a_bare_dollar_is_spoken_as_it_is() -> None:
+    for text in ("Your balance is $5", "$$5 or $", "US$ 5, $x and $(y)"):
+        assert spoken(uuid_speak(A, "flite", "slt", text)) == ("flite", "slt", text)
+    assert uuid_speak(A, "flite", "slt", "Your balance is $5") == (
+        f"uuid_broadcast {A} speak::flite|slt|Your\\sbalance\\sis\\s$5 aleg"
+    )
 
 
 @settings(max_examples=300, deadline=None)
