@@ -13,6 +13,8 @@
     run_call                          program.py: documents and verbs, to the end
     verbs.execute / verbs.EXECUTORS   verbs/: one module per verb executor
     DialRun                           dialing.py: the <Dial><Sip> race and bridge
+    connect, stay_connected           connecting.py: the winner bridged to the
+                                      caller, and the connected call
     Screenings, Screening             screening.py: <Sip url> documents on the
                                       callee's leg before it is connected
     Ringback, RING_TONES              ringback.py: what the caller hears while

@@ -17,17 +17,9 @@
    `<Dial timeout>` bounds the ringing at the switch (originate_timeout);
    the engine's own guard kills what still rings `ring_guard` seconds
    later (answered legs being screened are left to finish).
-5. Connect: `park_after_bridge=true` on the caller (so that when the callee
-   hangs up, FreeSWITCH parks the caller instead of hanging it up, and the
-   document can go on: switch_ivr_multi_threaded_bridge in 1.10), answer the
-   caller if it is not (trace s10: an unanswered caller is torn down by
-   uuid_bridge with 502), then `uuid_bridge caller winner`, then
-   `sched_hangup +<timeLimit> <winner> ALLOTTED_TIMEOUT` (FreeSWITCH does
-   the timing; its scheduler drops the task when the leg ends first).
-6. Wait for the connected call to end (the callee's CHANNEL_HANGUP_COMPLETE).
-   With hangupOnStar, a DTMF `*` on the caller's channel (FreeSWITCH fires
-   DTMF as the bridge passes the caller's digits on) hangs the callee up;
-   the caller is parked and the document goes on.
+5. Connect and 6. stay connected: `bridge.engine.connecting` (park_after_bridge,
+   answer, sched_hangup for timeLimit, uuid_bridge; then wait for the callee's
+   hang-up, with hangupOnStar).
 7. `<Dial record>`: `bridge.engine.recording.DialRecorder` starts at the
    first ringing leg or at the bridge, as `record` asks, and is stopped,
    made final and reported once the legs settled, before the action.
@@ -49,8 +41,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bridge.cxml.models import CallProgressEvent, Dial, Sip
+from bridge.engine.connecting import connect, hang_up_connected, stay_connected
 from bridge.engine.dial_result import dial_result
-from bridge.engine.errors import CommandRefused, VerbFailed
+from bridge.engine.errors import VerbFailed
 from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
 from bridge.engine.legs import Change, Leg
 from bridge.engine.params import CallParty, DialResult, sip_address
@@ -71,10 +64,7 @@ from bridge.switch import (
     OriginateCommand,
     UnsafeValue,
     build_dial_originates,
-    sched_hangup,
-    uuid_bridge,
     uuid_kill,
-    uuid_setvar,
 )
 
 log = logging.getLogger(__name__)
@@ -116,7 +106,7 @@ class DialRun:
                 # without waiting for nine kills.
                 self._kill_losers()
                 if self.connected:
-                    self._stay_connected(winner)
+                    stay_connected(self.call, winner, self.dial, self._dispatch)
         except CallerHungUp:
             self.caller_hung_up = True
             self._kill_losers()
@@ -349,10 +339,6 @@ class DialRun:
         cause = ENDED_BY_CAUSE[leg.ended_by]
         leg.kill_sent = self.call.try_api(uuid_kill(leg.uuid, cause))
 
-    def _hang_up_connected(self, leg: Leg) -> None:
-        if not leg.over and not leg.kill_sent:
-            leg.kill_sent = self.call.try_api(uuid_kill(leg.uuid, HangupCause.NORMAL_CLEARING))
-
     def _stop(self, why: EndedBy) -> None:
         """Stop everything in flight: ringing legs for `why`; a connected callee is
         hung up (when the caller hung up, FreeSWITCH does that itself)."""
@@ -361,7 +347,7 @@ class DialRun:
         for leg in self.legs:
             if leg is self.winner:
                 if why is not EndedBy.CALLER_GONE:
-                    self._hang_up_connected(leg)
+                    hang_up_connected(self.call, leg)
             else:
                 self._kill(leg, why)
 
@@ -385,52 +371,13 @@ class DialRun:
                 self.call.try_api(uuid_kill(leg.uuid, HangupCause.NORMAL_CLEARING))
                 self._apply(leg, leg.give_up_waiting("no final event from the switch"))
 
-    # -- 5. and 6. connected ---------------------------------------------------------
+    # -- 5. and 6. connected (bridge.engine.connecting) -------------------------------
 
     def _connect(self, winner: Leg) -> None:
-        call = self.call
         self.ringback.stop()
-        try:
-            call.api(uuid_setvar(call.uuid, "park_after_bridge", "true"))
-            if not call.answered:
-                call.answer()
-            # Scheduled as the bridge is made: FreeSWITCH counts the timeLimit.
-            limit = sched_hangup(self.dial.time_limit, winner.uuid, HangupCause.ALLOTTED_TIMEOUT)
-            call.try_api(limit)
-            call.api(uuid_bridge(call.uuid, winner.uuid))
-        except (EslError, CommandRefused) as error:
-            if call.caller_left():
-                self._hang_up_connected(winner)
-                raise call.hung_up() from None
-            log.error(
-                "call %s: <Dial> on line %d: connecting leg %s failed: %s",
-                call.call_sid,
-                self.dial.line,
-                winner.call_sid,
-                error,
-            )
-            self._hang_up_connected(winner)
-            return
-        winner.bridged = True
-        self.connected = True
-        self.recorder.on_connected()
-
-    def _stay_connected(self, winner: Leg) -> None:
-        while not winner.over:
-            item = self.call.wait(None)
-            if self.dial.hangup_on_star and self._star_from_caller(item):
-                log.info("call %s: the caller pressed *: hanging up the callee", self.call.call_sid)
-                self._hang_up_connected(winner)
-            self._dispatch(item)
-
-    def _star_from_caller(self, item: object) -> bool:
-        return (
-            isinstance(item, ChannelEvent)
-            and item.name == "DTMF"
-            and item.dtmf_digit == "*"
-            and item.uuid is not None
-            and item.uuid.lower() == self.call.uuid.lower()
-        )
+        if connect(self.call, winner, self.dial):
+            self.connected = True
+            self.recorder.on_connected()
 
     # -- the result --------------------------------------------------------------------
 
