@@ -19,19 +19,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from gevent.pywsgi import WSGIServer
-from sqlalchemy import text
 
 from bridge.api import create_app
 from bridge.config import HttpSettings, Settings
 from bridge.store.calls import CallStore
-from bridge.store.db import Base, Database, open_database
+from bridge.store.db import Database, open_database
 from bridge.store.recordings import RecordingStore
 from tests.integration.api.support import ACCOUNT, TOKEN, Clock, RecordingCallControl
-from tests.support.postgres import (
-    PostgresServer,
-    PostgresUnavailable,
-    require_postgres,
-    start_postgres,
+from tests.support.databases import (  # noqa: F401  (fixtures)
+    emptied_postgres,
+    postgres_database,
+    postgres_server,
 )
 
 PUBLIC_URL = "https://bridge.example.test"
@@ -66,27 +64,6 @@ def make_settings(directory: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def api_postgres_server() -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as error:
-        if require_postgres():
-            pytest.fail(f"PostgreSQL required but unavailable: {error}")
-        pytest.skip(f"PostgreSQL unavailable: {error}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def api_postgres_database(api_postgres_server: PostgresServer) -> Iterator[Database]:
-    url = api_postgres_server.create_database()
-    database = open_database(url)
-    yield database
-    database.close()
-    api_postgres_server.drop_database(url)
-
-
-@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty database with the schema, copied for each test (creating the
     schema takes several times longer than copying the file)."""
@@ -110,12 +87,7 @@ def database(
         yield database
         database.close()
         return
-    database = request.getfixturevalue("api_postgres_database")
-    quote = database.engine.dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.name) for table in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    yield database
+    yield emptied_postgres(request)
 
 
 @pytest.fixture

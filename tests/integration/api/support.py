@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bridge.engine.control import (
@@ -28,11 +27,12 @@ from bridge.engine.control import (
 from bridge.store.calls import CallStore
 from bridge.store.errors import CallNotFound as StoredCallNotFound
 from bridge.store.records import CallDirection, CallRecord, CallStatus, NewCall
+from tests.support.clock import T0 as T0  # re-exported for the tests
+from tests.support.clock import ManualClock
 
 ACCOUNT = "AC" + "1" * 32
 OTHER_ACCOUNT = "AC" + "2" * 32
 TOKEN = "secret-token-1"
-T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def basic_auth(user: str = ACCOUNT, password: str = TOKEN) -> dict[str, str]:
@@ -40,18 +40,7 @@ def basic_auth(user: str = ACCOUNT, password: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Basic {raw}"}
 
 
-class Clock:
-    """The store's clock, moved by the test."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
+Clock = ManualClock  # the store's clock, moved by the test
 
 
 @dataclass

@@ -11,41 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
 from bridge.store.calls import CallStore
-from bridge.store.db import Base, Database, open_database
+from bridge.store.db import Database, open_database
 from bridge.store.recordings import RecordingStore
-from tests.support.postgres import (
-    PostgresServer,
-    PostgresUnavailable,
-    require_postgres,
-    start_postgres,
+from tests.support.clock import ManualClock
+from tests.support.databases import (  # noqa: F401  (fixtures)
+    emptied_postgres,
+    postgres_database,
+    postgres_server,
 )
-from tests.unit.store.support import ManualClock
+from tests.support.postgres import PostgresServer
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as error:
-        if require_postgres():
-            pytest.fail(f"PostgreSQL required but unavailable: {error}")
-        pytest.skip(f"PostgreSQL unavailable: {error}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres_database(postgres_server: PostgresServer) -> Iterator[Database]:
-    url = postgres_server.create_database()
-    database = open_database(url)
-    yield database
-    database.close()
-    postgres_server.drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -72,16 +50,7 @@ def database(
         yield database
         database.close()
         return
-    database = request.getfixturevalue("postgres_database")
-    _empty(database)
-    yield database
-
-
-def _empty(database: Database) -> None:
-    quote = database.engine.dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.name) for table in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield emptied_postgres(request)
 
 
 @pytest.fixture

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bridge.store.records import CallDirection, CallStatus, NewCall
+from tests.support.clock import T0 as T0  # re-exported for the tests
+from tests.support.clock import ManualClock as ManualClock
 
 ACCOUNT = "AC" + "0" * 32
-T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    """The store's clock (date_created, date_updated), moved by the test."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 def new_call(**overrides: Any) -> NewCall:
