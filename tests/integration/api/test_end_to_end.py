@@ -8,7 +8,6 @@ engine going idle, never on sleeps."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from gevent.pywsgi import WSGIServer
@@ -17,19 +16,16 @@ from twilio.base.exceptions import TwilioRestException
 
 from bridge.api import create_app
 from bridge.store.recordings import RecordingStore
-from tests.fakeswitch import FakeSwitch, FarEnd
+from tests.fakeswitch import FarEnd
 from tests.integration.engine.harness import (
     ACCOUNT_SID,
     API_TOKEN,
     WAIT,
     Bridge,
-    new_switch,
     params,
     signed,
-    start_bridge,
-    stop_bridge,
 )
-from tests.support.customer_app import CustomerApp, Reply
+from tests.support.customer_app import Reply
 from tests.support.fixtures import customer_app  # noqa: F401
 
 ALICE = "sip:alice@example.com"
@@ -37,20 +33,6 @@ ANSWER = "/answer"
 STATUS = "/status"
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 LONG_PAUSE = '<Response><Pause length="60"/></Response>'
-
-
-@pytest.fixture
-def switch() -> Iterator[FakeSwitch]:
-    fake = new_switch()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def bridge(tmp_path: Path, customer_app: CustomerApp, switch: FakeSwitch) -> Iterator[Bridge]:  # noqa: F811
-    running = start_bridge(tmp_path, customer_app, switch)
-    yield running
-    stop_bridge(running)
 
 
 @pytest.fixture

@@ -20,19 +20,16 @@ from twilio.base.exceptions import TwilioRestException
 from bridge.api import create_app
 from bridge.config import HttpSettings
 from bridge.store.records import CallRecord, RecordingRecord
-from tests.fakeswitch import FakeSwitch, FarEnd, Tone
+from tests.fakeswitch import FarEnd, Tone
 from tests.integration.engine.harness import (
     ACCOUNT_SID,
     API_TOKEN,
     WAIT,
     Bridge,
-    new_switch,
     params,
     signed,
-    start_bridge,
-    stop_bridge,
 )
-from tests.support.customer_app import CustomerApp, ReceivedRequest, Reply
+from tests.support.customer_app import ReceivedRequest, Reply
 from tests.support.fixtures import customer_app  # noqa: F401
 
 ALICE = "sip:alice@example.com"
@@ -40,20 +37,6 @@ ANSWER = "/answer"
 RECORDING = "/recording"
 HOLD = '<Response><Pause length="600"/></Response>'
 RATE = 8000
-
-
-@pytest.fixture
-def switch() -> Iterator[FakeSwitch]:
-    fake = new_switch()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def bridge(tmp_path: Path, customer_app: CustomerApp, switch: FakeSwitch) -> Iterator[Bridge]:  # noqa: F811
-    running = start_bridge(tmp_path, customer_app, switch)
-    yield running
-    stop_bridge(running)
 
 
 @pytest.fixture
