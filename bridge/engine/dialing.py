@@ -64,6 +64,7 @@ from bridge.switch import (
     OriginateCommand,
     UnsafeValue,
     build_dial_originates,
+    check_caller_name,
     uuid_kill,
 )
 
@@ -134,7 +135,7 @@ class DialRun:
         context = DialContext(
             account_sid=party.account_sid,
             caller_id_number=party.from_,
-            caller_id_name=party.caller_name,
+            caller_id_name=_default_caller_name(self.call.call_sid, party.caller_name),
             profile=services.settings.sofia_profile,
         )
         try:
@@ -388,3 +389,18 @@ class DialRun:
             caller_hung_up_first=self.caller_hung_up and not self.connected,
             durations=self.durations,
         )
+
+
+def _default_caller_name(call_sid: str, name: str | None) -> str | None:
+    """The caller's own name as the legs' default, or None when it cannot travel.
+
+    An inbound caller's display name is the remote party's to choose ("Desk
+    [2]", "{x}"): one the switch cannot carry is left out, not a failed dial.
+    """
+    if name is None:
+        return None
+    try:
+        return check_caller_name(name)
+    except UnsafeValue as refusal:
+        log.warning("call %s: its caller name is not passed to the legs: %s", call_sid, refusal)
+        return None

@@ -182,7 +182,7 @@ def _caller_name(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _V
     name = dial.caller_name if dial.caller_name is not None else ctx.caller_id_name
     if name is None:
         return []
-    return [("origination_caller_id_name", _check_caller_name(name))]
+    return [("origination_caller_id_name", check_caller_name(name))]
 
 
 def _signalwire_headers(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
@@ -271,12 +271,18 @@ def check_context(ctx: DialContext) -> DialContext:
     check_pattern("ApiVersion", ctx.api_version, API_VERSION_PATTERN, "a date like 2010-04-01")
     check_pattern("callerId", ctx.caller_id_number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
     if ctx.caller_id_name is not None:
-        _check_caller_name(ctx.caller_id_name)
+        check_caller_name(ctx.caller_id_name)
     check_profile(ctx.profile)
     return ctx
 
 
-def _check_caller_name(name: str) -> str:
+def check_caller_name(name: str) -> str:
+    """A display name for `origination_caller_id_name`, or `UnsafeValue`.
+
+    The engine checks a caller's own name (a remote party's) with it before
+    using it as a `<Dial>`'s default, so that a name no escape can carry is
+    left out rather than failing the dial.
+    """
     return check_text(
         "callerName", name, max_chars=CALLER_NAME_MAX, also_refuse=_DISPLAY_NAME_REFUSED
     )
