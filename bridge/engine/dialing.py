@@ -342,12 +342,14 @@ class DialRun:
 
     def _stop(self, why: EndedBy) -> None:
         """Stop everything in flight: ringing legs for `why`; a connected callee is
-        hung up (when the caller hung up, FreeSWITCH does that itself)."""
+        hung up (when the caller hung up, FreeSWITCH does that itself, but only
+        once they are bridged: a winner the caller left while being connected
+        is ours to end)."""
         if why is not EndedBy.CALLER_GONE:
             self.ringback.stop()
         for leg in self.legs:
             if leg is self.winner:
-                if why is not EndedBy.CALLER_GONE:
+                if why is not EndedBy.CALLER_GONE or not leg.bridged:
                     hang_up_connected(self.call, leg)
             else:
                 self._kill(leg, why)

@@ -3,9 +3,13 @@ the engine: it may not reach the switch unchecked, and it may not break the call
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from tests.fakeswitch import FarEnd
 from tests.integration.engine.harness import WAIT, Bridge, params
-from tests.support.customer_app import Reply
+from tests.support.customer_app import Gate, Reply
 
 
 def serve(bridge: Bridge, document: str, action: str = "<Hangup/>") -> None:
@@ -33,3 +37,43 @@ def test_a_caller_name_the_switch_cannot_carry_is_left_out_of_the_dial(bridge: B
     # The caller's own record keeps the name as received (it is data, not a command).
     assert bridge.call_by_uuid(caller).caller_name == "Reception [2] ${x}"
     assert bridge.switch.wait_for_event("CHANNEL_HANGUP_COMPLETE", caller, timeout=WAIT)
+
+
+def test_a_caller_leaving_as_an_accepted_leg_is_connected_frees_that_leg_at_once(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    # answerOnBridge: the caller is answered only once a leg won. The caller
+    # hangs up between the engine's first connect command and its uuid_answer:
+    # the winner, answered and not bridged, must be hung up then, not left in
+    # dead air until the engine gives up waiting for its end.
+    action = bridge.app.url("/action")
+    screen = bridge.app.url("/screen")
+    gate = Gate()
+    bridge.app.reply("/screen", Reply.cxml("<Response/>", gate=gate))
+    bridge.switch.script("sip:alice@example.com", FarEnd.answer(after=1))
+    serve(
+        bridge,
+        f'<Dial action="{action}" answerOnBridge="true">'
+        f'<Sip url="{screen}">sip:alice@example.com</Sip></Dial>',
+    )
+    caller = bridge.call_in()
+    bridge.app.wait_for("/screen")
+    (leg,) = bridge.children(bridge.call_by_uuid(caller).sid)
+    callee = leg.fs_uuid
+    assert callee is not None
+    seen = len(bridge.switch.commands)
+    bridge.switch.delay_replies(math.inf)  # acted on, reply held
+    gate.release()
+    bridge.switch.wait_for_command(f"api uuid_setvar {caller}", timeout=WAIT, start=seen)
+    bridge.switch.hangup(caller, "NORMAL_CLEARING")
+    bridge.switch.delay_replies(0)
+    bridge.settle()
+
+    assert f"api uuid_bridge {caller} {callee}" not in bridge.switch.commands
+    assert f"api uuid_kill {callee} NORMAL_CLEARING" in bridge.switch.commands
+    assert "gave no final event" not in caplog.text
+    ended = bridge.switch.wait_for_event("CHANNEL_HANGUP_COMPLETE", callee, timeout=WAIT)
+    assert ended.header("Hangup-Cause") == "NORMAL_CLEARING"
+    assert bridge.calls.get(leg.sid).status.value == "completed"
+    details = [change.detail or "" for change in bridge.history(leg.sid)]
+    assert not any("no final event" in detail for detail in details)
