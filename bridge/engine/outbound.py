@@ -43,6 +43,11 @@ from bridge.switch import OriginateCommand, uuid_kill
 
 log = logging.getLogger(__name__)
 
+# A cancel whose uuid_kill failed (the Event Socket was away, or FreeSWITCH
+# had not created the channel yet: a bgapi originate answers before it does)
+# is sent again after this many seconds, and at each event of the leg.
+KILL_RETRY = 1.0
+
 
 def document_getter(
     call: CallSession,
@@ -94,8 +99,11 @@ def run_outbound(
 
     deadline = time.monotonic() + ring_timeout + services.timings.ring_guard
     while not leg.answered and not leg.over:
+        until = deadline
+        if _kill_owed(leg):
+            until = min(deadline, time.monotonic() + KILL_RETRY)
         try:
-            item = call.wait(deadline)
+            item = call.wait(until)
         except CallerHungUp:
             continue  # the leg's own hang-up: its events follow in the backlog
         except EndRequested as request:
@@ -105,6 +113,9 @@ def run_outbound(
         except Redirected as redirect:
             first = document_getter(call, redirect.source)
             continue
+        if item is None and time.monotonic() < deadline:
+            _kill_again(call, leg)  # the retry's own timer, not the ring guard
+            continue
         if item is None:
             log.warning(
                 "call %s: still ringing after %d s; the bridge ends it", call.call_sid, ring_timeout
@@ -112,6 +123,7 @@ def run_outbound(
             _cancel(call, leg, EndedBy.RING_TIMEOUT)
             break
         _follow(call, leg, item)
+        _kill_again(call, leg)
 
     if leg.answered and not leg.over and leg.ended_by is None:
         reporter.step(CallProgressEvent.ANSWERED)
@@ -165,3 +177,13 @@ def _cancel(call: CallSession, leg: Leg, why: EndedBy) -> None:
         return
     leg.ended_by = why
     leg.kill_sent = call.try_api(uuid_kill(leg.uuid, ENDED_BY_CAUSE[why]))
+
+
+def _kill_owed(leg: Leg) -> bool:
+    return leg.ended_by is not None and not leg.kill_sent and not leg.hung_up and not leg.over
+
+
+def _kill_again(call: CallSession, leg: Leg) -> None:
+    if _kill_owed(leg):
+        assert leg.ended_by is not None
+        leg.kill_sent = call.try_api(uuid_kill(leg.uuid, ENDED_BY_CAUSE[leg.ended_by]))

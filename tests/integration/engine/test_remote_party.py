@@ -7,8 +7,11 @@ import math
 
 import pytest
 
+from bridge.cxml import parse_document
+from bridge.engine.control import InlineDocument, PlaceCall
+from bridge.sip import parse_sip_uri
 from tests.fakeswitch import FarEnd
-from tests.integration.engine.harness import WAIT, Bridge, params
+from tests.integration.engine.harness import ACCOUNT_SID, WAIT, Bridge, params
 from tests.support.customer_app import Gate, Reply
 
 
@@ -77,3 +80,36 @@ def test_a_caller_leaving_as_an_accepted_leg_is_connected_frees_that_leg_at_once
     assert bridge.calls.get(leg.sid).status.value == "completed"
     details = [change.detail or "" for change in bridge.history(leg.sid)]
     assert not any("no final event" in detail for detail in details)
+
+
+def test_a_placed_call_canceled_while_the_switch_is_away_is_canceled_once_it_is_back(
+    bridge: Bridge,
+) -> None:
+    # The cancel's uuid_kill cannot be sent (or finds no channel yet): the
+    # engine must send it again, not let the far end ring to its timeout.
+    bridge.switch.script("sip:sleepy@example.com", FarEnd.ring_forever())
+    record = bridge.engine.place_call(
+        PlaceCall(
+            account_sid=ACCOUNT_SID,
+            to=parse_sip_uri("sip:sleepy@example.com"),
+            to_text="sip:sleepy@example.com",
+            from_="+15557654321",
+            document=InlineDocument(parse_document("<Response/>")),
+            timeout=600,  # 6 s of emulated ringing: longer than the waits below
+        )
+    )
+    uuid = record.fs_uuid
+    assert uuid is not None
+    bridge.switch.wait_for_event("CHANNEL_PROGRESS", uuid, timeout=WAIT)
+    start = len(bridge.switch.commands)
+
+    bridge.switch.restart(keep_channels=True, downtime=0.3)
+    bridge.engine.end_call(ACCOUNT_SID, record.sid, "canceled")  # the kill cannot be sent now
+    bridge.switch.wait_for_command(
+        f"api uuid_kill {uuid} ORIGINATOR_CANCEL", timeout=WAIT, start=start
+    )
+    bridge.settle()
+
+    channel = bridge.switch.channel(uuid)
+    assert channel is not None and channel.destroyed
+    assert bridge.calls.get(record.sid).status.value == "canceled"
