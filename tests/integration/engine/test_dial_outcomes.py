@@ -116,16 +116,20 @@ def test_tls_refused_by_a_profile_without_tls(bridge: Bridge) -> None:
 
 def test_ten_legs_one_winner_nine_lose_the_race(bridge: Bridge) -> None:
     uris = [f"sip:desk{n}@example.com" for n in range(10)]
-    for n, uri in enumerate(uris):
-        bridge.switch.script(uri, FarEnd.answer(after=2) if n == 6 else FarEnd.ring_forever())
+    for uri in uris:
+        bridge.switch.script(uri, FarEnd.ring_forever())
     bridge.app.reply("/voice", Reply.cxml(dial_document(bridge, *uris)))
     bridge.app.reply("/events", Reply.empty(204))
     bridge.app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
     uuid = bridge.call_in()
-    bridge.switch.wait_for_event("CHANNEL_BRIDGE", uuid, timeout=WAIT)
+    # Every leg rings before desk6 answers: a loser killed before FreeSWITCH
+    # created its channel would (rightly) be killed twice, which is another test.
+    bridge.app.wait_for(lambda r: params(r).get("CallStatus") == "ringing", count=10)
     parent = bridge.call_by_uuid(uuid)
     legs = bridge.children(parent.sid)
     (winner,) = [leg for leg in legs if leg.to == "sip:desk6@example.com"]
+    bridge.switch.answer(winner.fs_uuid or "")
+    bridge.switch.wait_for_event("CHANNEL_BRIDGE", uuid, timeout=WAIT)
     bridge.switch.hangup(winner.fs_uuid or "")  # the callee hangs up
     (request,) = bridge.app.wait_for("/action")
     bridge.settle()
