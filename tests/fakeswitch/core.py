@@ -244,7 +244,11 @@ class SwitchCore:
             return
         channel.parked = False
         self.emit(channel, "CHANNEL_UNPARK")
-        self.execute_complete(channel, "park", "", channel.application_uuid, "_none_")
+        if channel.application_uuid:
+            # Only a `&park()` application completes; a park_after_bridge park
+            # is the state handler's, with no application to complete.
+            self.execute_complete(channel, "park", "", channel.application_uuid, "_none_")
+            channel.application_uuid = ""
         channel.application = ""
 
     # -- hangup -------------------------------------------------------------
@@ -357,6 +361,7 @@ class SwitchCore:
             self.run_state(originator, "CS_PARK", STATE_NUMBERS["CS_PARK"])
             originator.parked = True
             originator.application = "park"
+            originator.application_uuid = ""  # no application: no EXECUTE_COMPLETE later
             self.emit(originator, "CHANNEL_PARK")
             return
         self.run_state(originator, "CS_EXECUTE", STATE_NUMBERS["CS_EXECUTE"])

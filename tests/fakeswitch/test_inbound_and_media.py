@@ -107,6 +107,34 @@ def test_park_after_bridge_keeps_the_a_leg(switch: FakeSwitch, client: EslTestCl
     assert view is not None and not view.destroyed and view.parked
 
 
+def test_a_leg_parked_after_bridge_hangs_up_with_unpark_only(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    """The park after the bridge is no application: nothing completes at the
+    hangup (FreeSWITCH 1.10.12); the `&park()` completed once, at the bridge."""
+    a_leg = switch.inbound_call("15551234", variables={"park_after_bridge": "true"})
+    parked(client, a_leg)
+    client.api(f"uuid_answer {a_leg}")
+    answered_b_leg(switch, client)
+    client.api(f"uuid_bridge {a_leg} {B_LEG}")
+    client.wait_event(lambda e: e.name == "CHANNEL_BRIDGE")
+    client.api(f"uuid_kill {B_LEG}")
+    client.wait_event(lambda e: e.name == "CHANNEL_PARK" and e.uuid == a_leg)
+    switch.hangup(a_leg)
+    client.wait_event(lambda e: e.name == "CHANNEL_DESTROY" and e.uuid == a_leg)
+    a_events = client.leg_events(a_leg)
+    hangup_at = [event.name for event in a_events].index("CHANNEL_HANGUP")
+    after_hangup = [event.name for event in a_events[hangup_at:]]
+    assert after_hangup[:2] == ["CHANNEL_HANGUP", "CHANNEL_UNPARK"]
+    assert "CHANNEL_EXECUTE_COMPLETE" not in after_hangup
+    park_uuids = [
+        event.get("Application-UUID")
+        for event in a_events
+        if event.name == "CHANNEL_EXECUTE_COMPLETE" and event.get("Application") == "park"
+    ]
+    assert len(park_uuids) == 1
+
+
 def test_bridging_a_caller_that_only_rang_tears_both_legs_down(
     switch: FakeSwitch, client: EslTestClient
 ) -> None:
