@@ -46,7 +46,7 @@ from bridge.engine.dial_result import dial_result
 from bridge.engine.errors import VerbFailed
 from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
 from bridge.engine.legs import Change, Leg
-from bridge.engine.params import CallParty, DialResult, sip_address
+from bridge.engine.params import ANONYMOUS, CallParty, DialResult, sip_address
 from bridge.engine.progress import CallbackTarget, ProgressReporter
 from bridge.engine.recording import DialRecorder
 from bridge.engine.ringback import Ringback
@@ -64,6 +64,7 @@ from bridge.switch import (
     OriginateCommand,
     UnsafeValue,
     build_dial_originates,
+    check_caller_id_number,
     check_caller_name,
     uuid_kill,
 )
@@ -134,7 +135,7 @@ class DialRun:
         identities = [LegIdentity(new_call_sid(), str(uuidlib.uuid4())) for _ in self.dial.sips]
         context = DialContext(
             account_sid=party.account_sid,
-            caller_id_number=party.from_,
+            caller_id_number=_default_caller_id_number(self.call.call_sid, party.from_),
             caller_id_name=_default_caller_name(self.call.call_sid, party.caller_name),
             profile=services.settings.sofia_profile,
         )
@@ -406,3 +407,29 @@ def _default_caller_name(call_sid: str, name: str | None) -> str | None:
     except UnsafeValue as refusal:
         log.warning("call %s: its caller name is not passed to the legs: %s", call_sid, refusal)
         return None
+
+
+def _default_caller_id_number(call_sid: str, number: str) -> str:
+    """The caller's own number as the legs' default, or `anonymous` when it cannot travel.
+
+    An inbound caller's number is the remote party's to choose ("*67 5551234",
+    "#31#", "<unknown>"): one outside the `<Sip>` callerId grammar is withheld,
+    not a failed dial. (A `<Dial callerId>` of the document is not a default:
+    a bad one stays an error naming its line.)
+    """
+    try:
+        return check_caller_id_number(number)
+    except UnsafeValue as refusal:
+        log.warning(
+            "call %s: its caller number %r cannot be passed to the legs (%s); "
+            "they are dialed from %s",
+            call_sid,
+            number[:_LOGGED_NUMBER_CHARS],
+            refusal,
+            ANONYMOUS,
+        )
+        return ANONYMOUS
+
+
+# A remote party's number may be of any length: the log shows its start.
+_LOGGED_NUMBER_CHARS = 200

@@ -16,7 +16,7 @@ import logging
 from bridge.config import Route
 from bridge.cxml.models import CallProgressEvent, Response
 from bridge.engine.fetching import fetch
-from bridge.engine.params import CallParty
+from bridge.engine.params import ANONYMOUS, CallParty
 from bridge.engine.program import end_call, run_call
 from bridge.engine.progress import CallbackTarget, ProgressReporter
 from bridge.engine.services import CallServices
@@ -25,8 +25,6 @@ from bridge.esl.events import ChannelEvent
 from bridge.store.records import CallDirection, CallStatus, NewCall
 
 log = logging.getLogger(__name__)
-
-ANONYMOUS = "anonymous"
 
 
 def called_number(event: ChannelEvent) -> str:

@@ -24,6 +24,10 @@ from bridge.sip.uri import SipUri
 from bridge.store.records import CallDirection, CallStatus
 from bridge.webhooks.parameters import Params, standard_params
 
+# The usual SIP stand-in for a withheld number (FreeSWITCH's own for privacy):
+# an inbound caller without one, or a caller's number the legs cannot carry.
+ANONYMOUS = "anonymous"
+
 
 @dataclass(frozen=True)
 class CallParty:

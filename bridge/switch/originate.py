@@ -174,8 +174,7 @@ def _identity(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Vari
 
 def _caller_id(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
     number = dial.caller_id if dial.caller_id is not None else ctx.caller_id_number
-    number = check_pattern("callerId", number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
-    return [("origination_caller_id_number", number)]
+    return [("origination_caller_id_number", check_caller_id_number(number))]
 
 
 def _caller_name(dial: Dial, sip: Sip, leg: LegIdentity, ctx: DialContext) -> _Variables:
@@ -269,11 +268,23 @@ def check_context(ctx: DialContext) -> DialContext:
         "AccountSid", ctx.account_sid, ACCOUNT_SID_PATTERN, "AC + 32 lowercase hex, or a UUID"
     )
     check_pattern("ApiVersion", ctx.api_version, API_VERSION_PATTERN, "a date like 2010-04-01")
-    check_pattern("callerId", ctx.caller_id_number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
+    check_caller_id_number(ctx.caller_id_number)
     if ctx.caller_id_name is not None:
         check_caller_name(ctx.caller_id_name)
     check_profile(ctx.profile)
     return ctx
+
+
+def check_caller_id_number(number: object) -> str:
+    """A number for `origination_caller_id_number` (the `<Sip>` callerId grammar),
+    or `UnsafeValue`.
+
+    The engine checks a caller's own number (a remote party's: "*67 5551234",
+    "<unknown>") with it before using it as a `<Dial>`'s default, so that a
+    number the grammar refuses goes out as `anonymous` rather than failing the
+    dial.
+    """
+    return check_pattern("callerId", number, CALLER_ID_NUMBER_PATTERN, _CALLER_ID_EXPECTED)
 
 
 def check_caller_name(name: str) -> str:

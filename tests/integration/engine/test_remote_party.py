@@ -42,6 +42,60 @@ def test_a_caller_name_the_switch_cannot_carry_is_left_out_of_the_dial(bridge: B
     assert bridge.switch.wait_for_event("CHANNEL_HANGUP_COMPLETE", caller, timeout=WAIT)
 
 
+@pytest.mark.parametrize("number", ["*67 5551234", "#31#", "<unknown>"])
+def test_a_caller_number_the_sip_grammar_refuses_goes_out_as_anonymous(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture, number: str
+) -> None:
+    # The remote party chooses its own number: one no <Sip> callerId may hold
+    # is withheld from the legs (the SIP convention), not a reason to fail the dial.
+    action = bridge.app.url("/action")
+    events = bridge.app.url("/events")
+    bridge.switch.script("sip:alice@example.com", FarEnd.answer(after=1))
+    serve(
+        bridge,
+        f'<Dial action="{action}"><Sip statusCallback="{events}" '
+        'statusCallbackEvent="initiated">sip:alice@example.com</Sip></Dial>',
+    )
+    caller = bridge.call_in(caller=number)
+    callee = bridge.hang_up_callee(caller)
+    (request,) = bridge.app.wait_for("/action")
+    (initiated,) = bridge.app.wait_for("/events")
+    bridge.settle()
+
+    assert params(request)["DialCallStatus"] == "completed"
+    (originate,) = bridge.originates()
+    assert "origination_caller_id_number=anonymous," in originate
+    created = bridge.switch.wait_for_event("CHANNEL_CREATE", callee, timeout=WAIT)
+    assert created.header("Caller-Caller-ID-Number") == "anonymous"
+    assert params(initiated)["From"] == "anonymous"
+    (leg,) = bridge.children(bridge.call_by_uuid(caller).sid)
+    assert leg.from_ == "anonymous"
+    # The caller's own record (and its requests) keep the number as received.
+    assert bridge.call_by_uuid(caller).from_ == number
+    assert params(request)["From"] == number
+    assert repr(number) in caplog.text and "dialed from anonymous" in caplog.text
+
+
+def test_a_bad_dial_caller_id_in_the_document_is_still_refused_with_its_line(
+    bridge: Bridge,
+) -> None:
+    # Only the caller's own number is a default to withhold; the document's
+    # callerId is the customer's choice and a bad one is their error.
+    serve(
+        bridge,
+        '<Say>Hi</Say>\n<Dial callerId="*67 5551234"><Sip>sip:alice@example.com</Sip></Dial>',
+    )
+    caller = bridge.call_in(caller="*67 5551234")
+    bridge.app.wait_for("/voice")
+    bridge.settle()
+
+    assert bridge.originates() == []
+    record = bridge.call_by_uuid(caller)
+    assert record.status.value == "failed"
+    detail = bridge.history(record.sid)[-1].detail or ""
+    assert "line 2: <Dial callerId>: '*67 5551234'" in detail, detail
+
+
 def test_a_caller_leaving_as_an_accepted_leg_is_connected_frees_that_leg_at_once(
     bridge: Bridge, caplog: pytest.LogCaptureFixture
 ) -> None:
