@@ -41,12 +41,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bridge.cxml.models import CallProgressEvent, Dial, Sip
+from bridge.engine.caller_identity import default_caller_id_number, default_caller_name
 from bridge.engine.connecting import connect, hang_up_connected, stay_connected
 from bridge.engine.dial_result import dial_result
 from bridge.engine.errors import VerbFailed
 from bridge.engine.interrupts import CallerHungUp, ChannelVanished, Interrupt
 from bridge.engine.legs import Change, Leg
-from bridge.engine.params import ANONYMOUS, CallParty, DialResult, sip_address
+from bridge.engine.params import CallParty, DialResult, sip_address
 from bridge.engine.progress import CallbackTarget, ProgressReporter
 from bridge.engine.recording import DialRecorder
 from bridge.engine.ringback import Ringback
@@ -64,8 +65,6 @@ from bridge.switch import (
     OriginateCommand,
     UnsafeValue,
     build_dial_originates,
-    check_caller_id_number,
-    check_caller_name,
     uuid_kill,
 )
 
@@ -135,8 +134,8 @@ class DialRun:
         identities = [LegIdentity(new_call_sid(), str(uuidlib.uuid4())) for _ in self.dial.sips]
         context = DialContext(
             account_sid=party.account_sid,
-            caller_id_number=_default_caller_id_number(self.call.call_sid, party.from_),
-            caller_id_name=_default_caller_name(self.call.call_sid, party.caller_name),
+            caller_id_number=default_caller_id_number(self.call.call_sid, party.from_),
+            caller_id_name=default_caller_name(self.call.call_sid, party.caller_name),
             profile=services.settings.sofia_profile,
         )
         try:
@@ -392,44 +391,3 @@ class DialRun:
             caller_hung_up_first=self.caller_hung_up and not self.connected,
             durations=self.durations,
         )
-
-
-def _default_caller_name(call_sid: str, name: str | None) -> str | None:
-    """The caller's own name as the legs' default, or None when it cannot travel.
-
-    An inbound caller's display name is the remote party's to choose ("Desk
-    [2]", "{x}"): one the switch cannot carry is left out, not a failed dial.
-    """
-    if name is None:
-        return None
-    try:
-        return check_caller_name(name)
-    except UnsafeValue as refusal:
-        log.warning("call %s: its caller name is not passed to the legs: %s", call_sid, refusal)
-        return None
-
-
-def _default_caller_id_number(call_sid: str, number: str) -> str:
-    """The caller's own number as the legs' default, or `anonymous` when it cannot travel.
-
-    An inbound caller's number is the remote party's to choose ("*67 5551234",
-    "#31#", "<unknown>"): one outside the `<Sip>` callerId grammar is withheld,
-    not a failed dial. (A `<Dial callerId>` of the document is not a default:
-    a bad one stays an error naming its line.)
-    """
-    try:
-        return check_caller_id_number(number)
-    except UnsafeValue as refusal:
-        log.warning(
-            "call %s: its caller number %r cannot be passed to the legs (%s); "
-            "they are dialed from %s",
-            call_sid,
-            number[:_LOGGED_NUMBER_CHARS],
-            refusal,
-            ANONYMOUS,
-        )
-        return ANONYMOUS
-
-
-# A remote party's number may be of any length: the log shows its start.
-_LOGGED_NUMBER_CHARS = 200
