@@ -290,6 +290,10 @@ class SwitchCore:
         self.unpark(channel)
         partner = self.live(channel.bridged_to) if channel.bridged_to else None
         role = channel.bridge_role
+        if partner is not None and role == "originatee":
+            # FreeSWITCH 1.10.12: the originator's UNBRIDGE and PARK come
+            # before the originatee's HANGUP_COMPLETE and DESTROY.
+            self._partner_unbridges(partner, channel)
         at_complete = list(at_complete)
         if partner is not None and role == "originator":
             # The originator's own SIP outcome is known by the time it unbridges.
@@ -319,8 +323,8 @@ class SwitchCore:
         self.run_state(channel, "CS_DESTROY")
         channel.destroyed = True
         self.channels.pop(channel.uuid, None)
-        if partner is not None and role == "originatee":
-            self.after_partner_left(partner, channel)
+        if partner is not None and role == "originatee" and not partner.parked:
+            self._partner_runs_out(partner)
         self.notify()
 
     def _hangup_partner(self, channel: Channel, partner: Channel) -> None:
@@ -342,8 +346,12 @@ class SwitchCore:
         )
         self.unbridge(channel, partner.hangup_cause)
 
-    def unbridge(self, channel: Channel, partner_cause: str) -> None:
+    def unbridge(self, channel: Channel, partner_cause: str, *, partner_left: bool = False) -> None:
         bridged = channel.bridged_to
+        if partner_left:
+            # Only when the other leg hung up first (trace s7 has no such
+            # variable on the UNBRIDGE of an originator that hung up).
+            channel.set_var("last_bridge_hangup_cause", partner_cause)
         channel.set_var("bridge_hangup_cause", partner_cause)
         channel.set_var("bridge_to", None)
         prefix = [("Bridge-A-Unique-ID", channel.uuid), ("Bridge-B-Unique-ID", bridged)]
@@ -351,18 +359,22 @@ class SwitchCore:
         channel.bridged_to = ""
         channel.bridge_role = ""
 
-    def after_partner_left(self, originator: Channel, originatee: Channel) -> None:
-        """The originatee hung up first: the originator unbridges, then parks
-        (park_after_bridge=true) or runs out of dialplan and hangs up."""
+    def _partner_unbridges(self, originator: Channel, originatee: Channel) -> None:
+        """The originatee is hanging up first: the originator unbridges, then
+        parks (park_after_bridge=true); otherwise it runs out of dialplan
+        (`_partner_runs_out`) once the originatee is destroyed."""
         if not originator.up:
             return
-        self.unbridge(originator, originatee.hangup_cause)
+        self.unbridge(originator, originatee.hangup_cause, partner_left=True)
         if (originator.var("park_after_bridge") or "").lower() in ("true", "yes", "1", "on"):
             self.run_state(originator, "CS_PARK", STATE_NUMBERS["CS_PARK"])
             originator.parked = True
             originator.application = "park"
             originator.application_uuid = ""  # no application: no EXECUTE_COMPLETE later
             self.emit(originator, "CHANNEL_PARK")
+
+    def _partner_runs_out(self, originator: Channel) -> None:
+        if not originator.up:
             return
         self.run_state(originator, "CS_EXECUTE", STATE_NUMBERS["CS_EXECUTE"])
         self.hangup(

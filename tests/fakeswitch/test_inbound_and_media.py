@@ -107,6 +107,37 @@ def test_park_after_bridge_keeps_the_a_leg(switch: FakeSwitch, client: EslTestCl
     assert view is not None and not view.destroyed and view.parked
 
 
+def test_the_a_leg_unbridges_and_parks_before_the_b_leg_is_destroyed(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    """FreeSWITCH 1.10.12 order: B's CHANNEL_HANGUP, then A's UNBRIDGE and
+    PARK, then B's HANGUP_COMPLETE and DESTROY."""
+    a_leg = switch.inbound_call("15551234", variables={"park_after_bridge": "true"})
+    parked(client, a_leg)
+    client.api(f"uuid_answer {a_leg}")
+    answered_b_leg(switch, client)
+    client.api(f"uuid_bridge {a_leg} {B_LEG}")
+    client.wait_event(lambda e: e.name == "CHANNEL_BRIDGE")
+    switch.hangup(B_LEG, "USER_BUSY")
+    client.wait_event(lambda e: e.name == "CHANNEL_DESTROY" and e.uuid == B_LEG)
+    bridged_at = [event.name for event in client.events].index("CHANNEL_BRIDGE")
+    order = [
+        (event.name, event.uuid)
+        for event in client.events[bridged_at:]
+        if event.name != "CHANNEL_STATE" and event.name != "CHANNEL_CALLSTATE"
+    ]
+    assert order[1:] == [
+        ("CHANNEL_HANGUP", B_LEG),
+        ("CHANNEL_UNBRIDGE", a_leg),
+        ("CHANNEL_PARK", a_leg),
+        ("CHANNEL_HANGUP_COMPLETE", B_LEG),
+        ("CHANNEL_DESTROY", B_LEG),
+    ]
+    unbridge = client.wait_event(lambda e: e.name == "CHANNEL_UNBRIDGE")
+    assert unbridge.get("variable_bridge_hangup_cause") == "USER_BUSY"
+    assert unbridge.get("variable_last_bridge_hangup_cause") == "USER_BUSY"
+
+
 def test_a_leg_parked_after_bridge_hangs_up_with_unpark_only(
     switch: FakeSwitch, client: EslTestClient
 ) -> None:
