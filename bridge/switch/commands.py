@@ -187,6 +187,13 @@ def uuid_setvar(uuid: str, name: str, value: str | None = None) -> str:
     return _join("uuid_setvar", check_uuid(uuid), variable, *extra)
 
 
+def uuid_exists(uuid: str) -> str:
+    """Whether the switch has the channel now: mod_commands answers `true` or
+    `false` from its in-memory session table (unlike `show channels`, which
+    reads the core database, written from a queue and lagging behind)."""
+    return _join("uuid_exists", check_uuid(uuid))
+
+
 def uuid_getvar(uuid: str, name: str) -> str:
     return _join("uuid_getvar", check_uuid(uuid), _variable_name(name))
 

@@ -22,6 +22,7 @@ from bridge.switch import (
     uuid_break,
     uuid_bridge,
     uuid_broadcast,
+    uuid_exists,
     uuid_getvar,
     uuid_kill,
     uuid_pre_answer,
@@ -63,6 +64,13 @@ def test_exact_texts() -> None:
     assert uuid_setvar(A, "cxml_state", "in dial") == f"uuid_setvar {A} cxml_state in\\sdial"
     assert uuid_setvar(A, "cxml_state") == f"uuid_setvar {A} cxml_state"
     assert uuid_getvar(A, "sip_rh_X-Result") == f"uuid_getvar {A} sip_rh_X-Result"
+    assert uuid_exists(B) == f"uuid_exists {B}"
+
+
+@pytest.mark.parametrize("bad", ["", A + " " + B, A + "\n", "*", A[:-1], f"{A}x"])
+def test_uuid_exists_takes_a_uuid_only(bad: str) -> None:
+    with pytest.raises(UnsafeValue, match="uuid"):
+        uuid_exists(bad)
 
 
 def test_trace_commands_are_reproduced() -> None:
