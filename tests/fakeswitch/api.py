@@ -193,7 +193,8 @@ def show(core: SwitchCore, args: str) -> str:
     argv = _args(args, 8)
     if not argv or argv[0].lower() != "channels":
         return "-USAGE: channels [count] [as json]\n"
-    rows = [c.show_row(core.config.hostname) for c in core.channels.values() if not c.destroyed]
+    listed = [c for c in core.history.values() if core.listing.listed(c.uuid, not c.destroyed)]
+    rows = [c.show_row(core.config.hostname) for c in listed]
     rows.sort(key=lambda row: int(row["created_epoch"]))
     lowered = [arg.lower() for arg in argv]
     fmt = lowered[lowered.index("as") + 1] if "as" in lowered[:-1] else ""

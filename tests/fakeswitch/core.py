@@ -22,6 +22,7 @@ from tests.fakeswitch.config import SwitchConfig
 from tests.fakeswitch.dialstring import DialTarget
 from tests.fakeswitch.events import CALLING, FiredEvent
 from tests.fakeswitch.farend import FarEnd
+from tests.fakeswitch.listing import ChannelListing
 
 Rows = Sequence[tuple[str, str]]
 
@@ -62,6 +63,7 @@ class SwitchCore:
         self.legs: dict[str, FarEndControl] = {}
         self.drivers: dict[str, list[gevent.Greenlet]] = {}
         self.changed = gevent.event.Event()
+        self.listing = ChannelListing()  # what `show channels` sees (it can lag)
 
     def restart(self, keep_channels: bool) -> None:
         """A new process: new Core-UUID, Event-Sequence from 1 again, and
@@ -76,6 +78,7 @@ class SwitchCore:
             channel.destroyed = True
             channel.hangup_cause = channel.hangup_cause or "CRASH"
         self.channels.clear()
+        self.listing.clear()
         self.pending_results.clear()
         self.legs.clear()
         self.session_count = 0
@@ -161,6 +164,7 @@ class SwitchCore:
     def register(self, channel: Channel) -> None:
         self.channels[channel.uuid] = channel
         self.history[channel.uuid] = channel
+        self.listing.created(channel.uuid)
 
     def live(self, uuid: str) -> Channel | None:
         channel = self.channels.get(uuid.strip())
@@ -323,6 +327,7 @@ class SwitchCore:
         self.run_state(channel, "CS_DESTROY")
         channel.destroyed = True
         self.channels.pop(channel.uuid, None)
+        self.listing.destroyed(channel.uuid)
         if partner is not None and role == "originatee" and not partner.parked:
             self._partner_runs_out(partner)
         self.notify()

@@ -351,6 +351,12 @@ class FakeSwitch:
         if seconds == 0:
             self._server.release_delayed()
 
+    def lag_channel_list(self, seconds: float) -> None:
+        """`show channels` sees channels created or destroyed from now on
+        `seconds` (real time) late, as FreeSWITCH's queued core database;
+        math.inf until lag_channel_list(0). uuid_exists is never late."""
+        self._core.listing.lag(seconds)
+
     def reorder_events(self, count: int) -> None:
         """Hold the next `count` events, then send them in reverse order (their
         Event-Sequence unchanged); release_events() sends a partial batch."""

@@ -150,3 +150,21 @@ def test_a_command_has_taken_effect_when_its_waiter_wakes(
     switch.hangup(uuid)
     done = client.wait_event(lambda e: e.name == "CHANNEL_HANGUP_COMPLETE")
     assert done.get("variable_sip_hangup_disposition") == "recv_bye"
+
+
+def test_the_channel_list_can_lag_behind_uuid_exists(
+    switch: FakeSwitch, client: EslTestClient
+) -> None:
+    """As FreeSWITCH 1.10.12's 'show channels' (its queued core database)."""
+    old = switch.inbound_call("15551234")
+    switch.lag_channel_list(math.inf)
+    fresh = switch.inbound_call("15551235")
+    switch.hangup(old)
+    switch.wait_for_event("CHANNEL_DESTROY", uuid=old)
+    listed = client.api("show channels as json")
+    assert old in listed and fresh not in listed
+    assert client.api("uuid_exists " + fresh) == "true"
+    assert client.api("uuid_exists " + old) == "false"
+    switch.lag_channel_list(0)
+    listed = client.api("show channels as json")
+    assert old not in listed and fresh in listed
