@@ -35,6 +35,7 @@ from bridge.engine.inbound import inbound_session, run_inbound
 from bridge.engine.interrupts import EndCall, RedirectCall
 from bridge.engine.outbound import document_getter, run_outbound
 from bridge.engine.params import CallParty, sip_address
+from bridge.engine.presence import still_on_switch
 from bridge.engine.progress import CallbackTarget, ProgressReporter
 from bridge.engine.services import CallServices
 from bridge.engine.session import CallSession
@@ -175,8 +176,10 @@ class Engine:
         """End channels of finished calls; `present`: what the switch has (None: unknown)."""
         for uuid in sorted(self._orphans):
             if present is not None and uuid not in present and uuid.lower() not in present:
-                self._orphans.discard(uuid)
-                continue
+                timeout = self.services.timings.command_timeout
+                if not still_on_switch(self.services.switch, uuid, timeout):
+                    self._orphans.discard(uuid)
+                    continue
             try:
                 reply = self.services.switch.api(
                     uuid_kill(uuid, FAILURE_CAUSE), timeout=self.services.timings.command_timeout

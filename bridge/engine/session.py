@@ -45,6 +45,7 @@ from bridge.engine.interrupts import (
     Redirected,
 )
 from bridge.engine.params import CallParty, call_params
+from bridge.engine.presence import still_on_switch
 from bridge.engine.progress import ProgressReporter
 from bridge.engine.services import CallServices
 from bridge.engine.statuses import FAILURE_CAUSE
@@ -220,7 +221,7 @@ class CallSession:
         )
         self.switch_down_since = None if isinstance(item, Resynced) else since
         for uuid in sorted(self._owned):
-            if uuid.lower() in present_lower:
+            if uuid.lower() in present_lower or self._listing_lags(item, uuid):
                 continue
             vanished = ChannelVanished(uuid, since, item.at, detail)
             self._ended.add(uuid.lower())
@@ -237,6 +238,14 @@ class CallSession:
                     self.caller_vanished = True
                     self.vanished_at = since
             self._backlog.append(vanished)
+
+    def _listing_lags(self, item: Resynced | GaveUp, uuid: str) -> bool:
+        """A channel the resync's listing lacks may be too new for it (see
+        bridge.engine.presence); one seen ending is not asked about."""
+        if not isinstance(item, Resynced) or uuid.lower() in self._ended:
+            return False
+        timeout = self.services.timings.command_timeout
+        return still_on_switch(self.services.switch, uuid, timeout)
 
     # -- channels -------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from tests.fakeswitch import FarEnd
 from tests.integration.engine.harness import ACCOUNT_SID, WAIT, Bridge, params
 from tests.support.customer_app import Gate, Reply
@@ -116,3 +119,46 @@ def test_a_call_ended_while_the_switch_is_away_is_hung_up_when_it_is_back(bridge
     channel = bridge.switch.channel(uuid)
     assert channel is not None and channel.destroyed
     assert bridge.calls.get(sid).status.value == "completed"
+
+
+def test_a_leg_too_new_for_the_channel_list_after_a_reconnection_is_not_lost(
+    bridge: Bridge,
+) -> None:
+    """FreeSWITCH lists channels from a database written from a queue: right
+    after a reconnection, a leg created moments ago can be missing from
+    'show channels'. The engine asks uuid_exists before declaring it gone."""
+    app = bridge.app
+    gate = Gate()
+    app.reply(
+        "/voice",
+        Reply.cxml(
+            f'<Response><Dial timeout="300" action="{app.url("/action")}">'
+            "<Sip>sip:desk@example.com</Sip></Dial></Response>",
+            gate=gate,
+        ),
+    )
+    app.reply("/action", Reply.cxml("<Response><Hangup/></Response>"))
+    bridge.switch.script("sip:desk@example.com", FarEnd.ring_forever())
+    uuid = bridge.call_in()
+    app.wait_for("/voice")
+    bridge.switch.lag_channel_list(math.inf)  # from now on the listing lags
+    gate.release()
+    originate = bridge.switch.wait_for_command("bgapi originate", timeout=WAIT)
+    bridge.switch.drop_connections()  # right as the leg is created
+    (leg_uuid,) = re.findall(r"origination_uuid=([0-9a-f-]{36})", originate)
+    # Only a leg missing from the resync's listing is asked about.
+    bridge.switch.wait_for_command(f"api uuid_exists {leg_uuid}", timeout=WAIT)
+    bridge.switch.lag_channel_list(0)
+
+    bridge.switch.answer(leg_uuid)
+    bridge.hang_up_callee(uuid)
+    (action,) = app.wait_for("/action", timeout=WAIT)
+    bridge.settle()
+
+    assert params(action)["DialCallStatus"] == "completed"
+    parent = bridge.call_by_uuid(uuid)
+    (leg,) = bridge.children(parent.sid)
+    assert leg.fs_uuid == leg_uuid
+    assert bridge.calls.get(leg.sid).status.value == "completed"
+    details = [change.detail for change in bridge.history(leg.sid)]
+    assert "ended while the Event Socket was disconnected" not in details
