@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bridge.ids import is_call_sid, is_recording_sid
 from bridge.store.call_rows import CallRow
@@ -95,11 +95,7 @@ class RecordingStore:
         if duration is not None and duration < 0:
             raise ValueError(f"duration {duration} is negative")
         with self._db.writing() as session:
-            row = session.scalars(
-                select(RecordingRow).where(RecordingRow.sid == sid).with_for_update()
-            ).first()
-            if row is None:
-                raise RecordingNotFound(sid)
+            row = _locked(session, sid)
             current = RecordingStatus(row.status)
             if requested is not None and requested is not current:
                 if current.is_final:
@@ -136,11 +132,7 @@ class RecordingStore:
         """Remove a finished recording's row and return it (the caller removes
         the file at `file_path`). RecordingNotFinished while in progress."""
         with self._db.writing() as session:
-            row = session.scalars(
-                select(RecordingRow).where(RecordingRow.sid == sid).with_for_update()
-            ).first()
-            if row is None:
-                raise RecordingNotFound(sid)
+            row = _locked(session, sid)
             if not RecordingStatus(row.status).is_final:
                 raise RecordingNotFinished(sid)
             record = _record(row)
@@ -190,3 +182,14 @@ def _record(row: RecordingRow) -> RecordingRecord:
         date_created=row.date_created,
         date_updated=row.date_updated,
     )
+
+
+def _locked(session: Session, sid: str) -> RecordingRow:
+    # FOR UPDATE on PostgreSQL (the API and the engine may change the same
+    # recording); SQLite holds the write lock already.
+    row = session.scalars(
+        select(RecordingRow).where(RecordingRow.sid == sid).with_for_update()
+    ).first()
+    if row is None:
+        raise RecordingNotFound(sid)
+    return row
