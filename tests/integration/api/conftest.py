@@ -26,7 +26,7 @@ from bridge.store.calls import CallStore
 from bridge.store.db import Database, open_database
 from bridge.store.recordings import RecordingStore
 from tests.integration.api.support import ACCOUNT, TOKEN, Clock, RecordingCallControl
-from tests.integration.engine.fixtures import bridge, switch  # noqa: F401  (fixtures)
+from tests.integration.engine.fixtures import bridge, bridge_api, switch  # noqa: F401  (fixtures)
 from tests.support.databases import (  # noqa: F401  (fixtures)
     emptied_postgres,
     postgres_database,

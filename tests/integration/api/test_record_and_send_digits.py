@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import math
 import wave
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from gevent.pywsgi import WSGIServer
 from signalwire.rest import Client
 from twilio.base.exceptions import TwilioRestException
 
-from bridge.api import create_app
-from bridge.config import HttpSettings
 from bridge.store.records import CallRecord, RecordingRecord
 from tests.fakeswitch import FarEnd, Tone
 from tests.integration.engine.harness import (
@@ -40,20 +35,8 @@ RATE = 8000
 
 
 @pytest.fixture
-def api(bridge: Bridge) -> Iterator[str]:
-    """The bridge's REST API on a loopback port; RecordingUrl points at it."""
-    app: dict[str, Callable[..., Any]] = {}
-    server = WSGIServer(
-        ("127.0.0.1", 0), lambda env, start: app["wsgi"](env, start), log=None, error_log=None
-    )
-    server.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    bridge.configure(http=HttpSettings(public_url=base))
-    app["wsgi"] = create_app(
-        bridge.settings, bridge.calls, bridge.recordings, bridge.engine
-    ).wsgi_app
-    yield base
-    server.stop(timeout=5)
+def api(bridge_api: str) -> str:
+    return bridge_api
 
 
 @pytest.fixture

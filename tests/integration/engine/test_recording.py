@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import wave
 from array import array
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from gevent.pywsgi import WSGIServer
 
-from bridge.api import create_app
-from bridge.config import HttpSettings
 from bridge.engine.control import DocumentUrl
 from bridge.store.records import RecordingRecord
 from tests.fakeswitch import FarEnd, Tone
@@ -45,20 +40,8 @@ ALL_EVENTS = "in-progress completed absent"
 
 
 @pytest.fixture
-def api(bridge: Bridge) -> Iterator[str]:
-    """The bridge's REST API on a loopback port; RecordingUrl points at it."""
-    app: dict[str, Callable[..., Any]] = {}
-    server = WSGIServer(
-        ("127.0.0.1", 0), lambda env, start: app["wsgi"](env, start), log=None, error_log=None
-    )
-    server.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    bridge.configure(http=HttpSettings(public_url=base))
-    app["wsgi"] = create_app(
-        bridge.settings, bridge.calls, bridge.recordings, bridge.engine
-    ).wsgi_app
-    yield base
-    server.stop(timeout=5)
+def api(bridge_api: str) -> str:
+    return bridge_api
 
 
 @dataclass
